@@ -1,0 +1,48 @@
+"""`benchlab list`: the task types, modes and backends this installation offers."""
+
+from __future__ import annotations
+
+import typer
+
+from benchlab.cli.errors import friendly_errors
+
+__all__ = ["BACKENDS", "register"]
+
+BACKENDS = {
+    "hf_causal": "transformers AutoModelForCausalLM: log-likelihood and generation",
+    "hf_encoder": "transformers AutoModelForSequenceClassification: classification head",
+    "openai_compatible": "any OpenAI-compatible chat endpoint (judge, reference answers)",
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the list command."""
+
+    @app.command("list")
+    @friendly_errors
+    def list_command() -> None:
+        """Print the available tasks, modes and backends."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from benchlab.methods.registry import method_types
+        from benchlab.tasks.registry import task_entries
+
+        console = Console()
+        tasks = Table(title="tasks")
+        for column in ("name", "family", "description"):
+            tasks.add_column(column)
+        for name, entry in sorted(task_entries().items()):
+            tasks.add_row(name, entry.family, entry.description)
+        modes = Table(title="modes")
+        for column in ("type", "models", "description"):
+            modes.add_column(column)
+        for name, cls in sorted(method_types().items()):
+            modes.add_row(name, ", ".join(sorted(cls.compatible_kinds)), cls.description)
+        backends = Table(title="backends")
+        backends.add_column("name")
+        backends.add_column("description")
+        for name, description in BACKENDS.items():
+            backends.add_row(name, description)
+        for table in (tasks, modes, backends):
+            console.print(table)

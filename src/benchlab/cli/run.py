@@ -1,0 +1,117 @@
+"""`benchlab run`, `benchlab quick` and `benchlab validate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from benchlab.cli.errors import friendly_errors
+
+__all__ = ["quick_config_path", "register"]
+
+
+def quick_config_path() -> Path:
+    """The bundled offline quick matrix."""
+    return Path(__file__).resolve().parent.parent / "resources" / "configs" / "quick.yaml"
+
+
+def default_run_dir(config_name: str, profile: str) -> Path:
+    """`runs/<config>-<profile>`: stable, so running the same command again resumes."""
+    return Path("runs") / f"{config_name}-{profile}"
+
+
+def execute(config: Path, profile: str | None, out: Path | None, only: str | None, force: bool):
+    """Validate, run the matrix with progress bars, write the report, print a summary."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from benchlab.config.loader import load_plan
+    from benchlab.runner.progress import RichProgress
+    from benchlab.runner.run import run_plan, select_experiments
+    from benchlab.runner.summary import summary_table
+
+    console = Console()
+    plan = load_plan(config, profile)
+    if not select_experiments(plan, only):
+        raise typer.BadParameter(f"--only {only!r} matches no experiment id")
+    run_dir = out or default_run_dir(plan.config.name, plan.profile)
+    console.print(
+        f"benchlab: {len(select_experiments(plan, only))} experiments, profile "
+        f"[bold]{plan.profile}[/bold], run dir [bold]{run_dir}[/bold]"
+    )
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bars:
+        summary = run_plan(
+            plan, run_dir, only=only, force=force, progress=RichProgress(bars),
+            echo=bars.console.print,
+        )
+    from benchlab.report.build import build_report
+
+    report = build_report(run_dir)
+    console.print(summary_table(run_dir))
+    console.print(f"report: {report}")
+    if not summary.ok:
+        failed = [k for k, v in summary.states.items() if v != "complete"]
+        console.print(f"[red]{len(failed)} experiment(s) failed:[/red] {', '.join(failed)}")
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the run, quick and validate commands."""
+
+    @app.command("run")
+    @friendly_errors
+    def run_command(
+        config: Annotated[Path, typer.Argument(help="study YAML")],
+        profile: Annotated[str | None, typer.Option(help="profile, e.g. quick or full")] = None,
+        out: Annotated[Path | None, typer.Option(help="run directory (default runs/NAME-PROFILE)")]
+        = None,
+        only: Annotated[str | None, typer.Option(help="glob on experiment ids")] = None,
+        force: Annotated[bool, typer.Option(help="rerun complete experiments")] = False,
+    ) -> None:
+        """Run a models x tasks x modes matrix; a rerun resumes where it stopped."""
+        execute(config, profile, out, only, force)
+
+    @app.command("quick")
+    @friendly_errors
+    def quick_command(
+        out: Annotated[Path | None, typer.Option(help="run directory (default runs/quick-quick)")]
+        = None,
+        force: Annotated[bool, typer.Option(help="rerun complete experiments")] = False,
+    ) -> None:
+        """Run the bundled offline quick matrix (tiny models, generated tasks, every mode)."""
+        execute(quick_config_path(), "quick", out, None, force)
+
+    @app.command("validate")
+    @friendly_errors
+    def validate_command(
+        config: Annotated[Path, typer.Argument(help="study YAML")],
+        profile: Annotated[str | None, typer.Option(help="profile to expand")] = None,
+    ) -> None:
+        """Check a config and list the experiments it expands into; runs nothing."""
+        from rich.console import Console
+
+        from benchlab.config.loader import load_plan
+
+        plan = load_plan(config, profile)
+        console = Console()
+        console.print(f"{config}: valid, profile {plan.profile}, "
+                      f"{len(plan.experiments)} experiments")
+        for spec in plan.experiments:
+            console.print(f"  {spec.id}")

@@ -1,0 +1,144 @@
+"""The YAML a user writes, as pydantic models: models, tasks, modes, matrix rules, profiles."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "BenchConfig",
+    "MatrixRule",
+    "MatrixSpec",
+    "ModeSpec",
+    "ModelSpec",
+    "ProfileSpec",
+    "TaskSpec",
+]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
+ModelKind = Literal["encoder", "causal"]
+
+
+def _check_name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a usable name: use letters, digits, '.' and '-' "
+            "(underscores separate model, task and mode in experiment ids)"
+        )
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelSpec(_Strict):
+    """A model: hub id, local directory, or `builtin:NAME` for the offline quick models."""
+
+    name: str
+    path: str
+    kind: ModelKind
+    revision: str | None = None
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "float32"
+    batch_size: int = Field(8, ge=1)
+    max_length: int = Field(512, ge=8)
+    trust_remote_code: bool = False
+
+    _name = field_validator("name")(_check_name)
+
+
+class TaskSpec(BaseModel):
+    """A task: a registered type (defaults to the name) plus that type's own options."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str
+    type: str | None = None
+
+    _name = field_validator("name")(_check_name)
+
+    @property
+    def task_type(self) -> str:
+        """The registered task type this entry instantiates."""
+        return self.type or self.name
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The type-specific options (every field besides name and type)."""
+        return dict(self.model_extra or {})
+
+
+class ModeSpec(BaseModel):
+    """A mode: a registered method type (defaults to the name) plus its parameters."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str
+    type: str | None = None
+
+    _name = field_validator("name")(_check_name)
+
+    @property
+    def method_type(self) -> str:
+        """The registered method this entry instantiates."""
+        return self.type or self.name
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The method-specific options (every field besides name and type)."""
+        return dict(self.model_extra or {})
+
+
+class MatrixRule(_Strict):
+    """Selects experiments by glob patterns on model, task and mode names and model kinds."""
+
+    models: list[str] = ["*"]
+    tasks: list[str] = ["*"]
+    modes: list[str] = ["*"]
+    kinds: list[ModelKind] | None = None
+
+
+class MatrixSpec(_Strict):
+    """Which model x task x mode combinations run; empty `include` means all compatible ones."""
+
+    include: list[MatrixRule] = []
+    exclude: list[MatrixRule] = []
+
+
+class ProfileSpec(_Strict):
+    """Caps that turn the full matrix into a quick one (None means no cap)."""
+
+    max_train_examples: int | None = Field(None, ge=1)
+    max_eval_examples: int | None = Field(None, ge=1)
+    max_train_steps: int | None = Field(None, ge=1)
+    epochs: float | None = Field(None, gt=0)
+    latency_examples: int = Field(20, ge=0)
+    bootstrap_resamples: int = Field(1000, ge=100)
+
+
+class BenchConfig(_Strict):
+    """A whole benchmark study."""
+
+    name: str = "benchlab"
+    seeds: list[int] = [42]
+    models: list[ModelSpec] = Field(min_length=1)
+    tasks: list[TaskSpec] = Field(min_length=1)
+    modes: list[ModeSpec] = Field(min_length=1)
+    matrix: MatrixSpec = MatrixSpec()
+    profiles: dict[str, ProfileSpec] = {"full": ProfileSpec()}
+    default_profile: str = "full"
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> BenchConfig:
+        for field_name in ("models", "tasks", "modes"):
+            names = [item.name for item in getattr(self, field_name)]
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"{field_name}: duplicate names {duplicates}")
+        if self.default_profile not in self.profiles:
+            raise ValueError(
+                f"default_profile {self.default_profile!r} is not one of {sorted(self.profiles)}"
+            )
+        return self

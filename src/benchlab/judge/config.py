@@ -1,0 +1,212 @@
+"""The `benchlab judge` YAML as pydantic models: judge, categories, answer sources, budget.
+
+Relative input files are resolved against the config file's directory; `output_dir` and
+`cache` are relative to the working directory, like every run directory. The API key never
+appears here: only the name of the environment variable that holds it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from benchlab.config.schema import ModelSpec, TaskSpec
+from benchlab.errors import ConfigError
+
+__all__ = [
+    "AnswerSource",
+    "AnswersFile",
+    "BudgetSpec",
+    "CategorySpec",
+    "EndpointSpec",
+    "JudgeConfig",
+    "JudgeSpec",
+    "PromptSource",
+    "load_judge_config",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EndpointSpec(_Strict):
+    """An OpenAI-compatible chat endpoint (OpenAI, vLLM, llama.cpp server, TGI)."""
+
+    base_url: str
+    model: str
+    api_key_env: str | None = Field(
+        None, description="name of the environment variable holding the key (never the key)"
+    )
+
+    @model_validator(mode="after")
+    def _not_a_key(self) -> EndpointSpec:
+        env = self.api_key_env
+        if env is not None and (env.startswith("sk-") or not env.replace("_", "").isalnum()):
+            raise ValueError(
+                "api_key_env must be the NAME of an environment variable (e.g. OPENAI_API_KEY), "
+                "not the key itself"
+            )
+        return self
+
+
+class JudgeSpec(_Strict):
+    """Who judges: an endpoint or a local model, and how it is prompted."""
+
+    endpoint: EndpointSpec | None = None
+    model: ModelSpec | None = None
+    temperature: float = Field(0.0, ge=0.0)
+    max_tokens: int = Field(1024, ge=1)
+    seed: int | None = None
+    template: str | None = Field(None, description="YAML template file; default FastChat pair-v2")
+    reference_template: str | None = Field(
+        None, description="template for reference-guided categories; default FastChat math-v1"
+    )
+
+    @model_validator(mode="after")
+    def _one_judge(self) -> JudgeSpec:
+        if (self.endpoint is None) == (self.model is None):
+            raise ValueError("set exactly one of judge.endpoint or judge.model")
+        return self
+
+
+class PromptSource(_Strict):
+    """A category's prompts: a local JSONL/JSON file, or a benchlab task's eval split."""
+
+    file: str | None = None
+    task: TaskSpec | None = None
+    id_field: str = "id"
+    question_field: str = "prompt"
+    reference_field: str | None = Field(
+        None, description="gold answer field for reference-guided grading (files only)"
+    )
+    limit: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PromptSource:
+        if (self.file is None) == (self.task is None):
+            raise ValueError("set exactly one of prompts.file or prompts.task")
+        return self
+
+
+class CategorySpec(_Strict):
+    """A category such as knowledge or creativity, with its own prompts and weight."""
+
+    name: str
+    prompts: PromptSource
+    weight: float = Field(1.0, ge=0.0)
+    reference_guided: bool = False
+
+
+class AnswersFile(_Strict):
+    """Precomputed answers (JSONL or a JSON array, e.g. AlpacaEval's model_outputs.json)."""
+
+    file: str
+    match_on: Literal["id", "question"] = "id"
+    id_field: str = "id"
+    question_field: str = "instruction"
+    answer_field: str = "output"
+
+
+class AnswerSource(_Strict):
+    """Where one side's answers come from: a file, an endpoint or a local model."""
+
+    name: str
+    answers: AnswersFile | None = None
+    endpoint: EndpointSpec | None = None
+    model: ModelSpec | None = None
+    max_new_tokens: int = Field(512, ge=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AnswerSource:
+        if sum(x is not None for x in (self.answers, self.endpoint, self.model)) != 1:
+            raise ValueError(f"{self.name}: set exactly one of answers, endpoint or model")
+        return self
+
+
+class BudgetSpec(_Strict):
+    """Prices per one million tokens and an optional hard cap in US dollars."""
+
+    max_usd: float | None = Field(None, ge=0.0)
+    price_input_per_million: float = Field(0.0, ge=0.0)
+    price_output_per_million: float = Field(0.0, ge=0.0)
+
+
+class JudgeConfig(_Strict):
+    """A whole judging study: candidates vs one reference over categories."""
+
+    judge: JudgeSpec
+    categories: list[CategorySpec] = Field(min_length=1)
+    candidates: list[AnswerSource] = Field(min_length=1)
+    reference: AnswerSource
+    budget: BudgetSpec = BudgetSpec()
+    concurrency: int = Field(4, ge=1, le=256)
+    timeout_s: float = Field(60.0, gt=0)
+    retries: int = Field(6, ge=0)
+    backoff_base_s: float = Field(1.0, ge=0)
+    backoff_max_s: float = Field(60.0, ge=0)
+    repeat_fraction: float = Field(0.1, ge=0.0, le=1.0)
+    n_resamples: int = Field(1000, ge=100)
+    seed: int = 0
+    output_dir: str = "runs/judge"
+    cache: str | None = Field(
+        None, description="SQLite file; default OUTPUT_DIR/judge_cache.sqlite"
+    )
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> JudgeConfig:
+        for label, names in (
+            ("categories", [c.name for c in self.categories]),
+            ("candidates", [c.name for c in self.candidates] + [self.reference.name]),
+        ):
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"{label}: duplicate names {duplicates}")
+        return self
+
+
+def _absolute(value: Any, base: Path) -> Any:
+    """Resolve relative file paths against `base`, recursively.
+
+    `file` and template entries always resolve; `path` entries (task data, local models) only
+    when such a file exists, since they may also be hub ids.
+    """
+    if isinstance(value, dict):
+        resolved = {}
+        for key, item in value.items():
+            relative = isinstance(item, str) and not Path(item).is_absolute()
+            if relative and (key in _FILE_KEYS or (key == "path" and (base / item).exists())):
+                item = str((base / item).resolve())
+            resolved[key] = _absolute(item, base)
+        return resolved
+    if isinstance(value, list):
+        return [_absolute(v, base) for v in value]
+    return value
+
+
+_FILE_KEYS = frozenset({"file", "template", "reference_template"})
+
+
+def load_judge_config(path: str | Path) -> JudgeConfig:
+    """Read, resolve and validate a judge config; errors name the file and the field."""
+    import yaml
+
+    from benchlab.config.loader import format_validation_error
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"judge config not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of fields")
+    base = path.parent.resolve()
+    data = _absolute(data, base)
+    try:
+        return JudgeConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(str(path), exc)) from exc

@@ -1,0 +1,180 @@
+"""From a judge config to report files: build prompts, answers and the judge, then run.
+
+This is the glue behind `benchlab judge CONFIG`; the judging itself lives in
+`run_pairwise_judgement`, which the matrix runner can call with answers from anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from benchlab.backends.base import Backend
+from benchlab.backends.openai_compatible import OpenAICompatibleBackend, OpenAICompatibleClient
+from benchlab.config.schema import ModelSpec
+from benchlab.errors import ConfigError
+from benchlab.judge.answers import (
+    generate_answers,
+    load_answers_file,
+    load_prompt_file,
+    prompts_from_task,
+)
+from benchlab.judge.cache import ReplyStore
+from benchlab.judge.client import BackendJudge, CostLedger, EndpointJudge, JudgeClient, Pricing
+from benchlab.judge.config import AnswerSource, EndpointSpec, JudgeConfig
+from benchlab.judge.prompts import (
+    DEFAULT_PAIRWISE,
+    DEFAULT_REFERENCE_GUIDED,
+    JudgeTemplate,
+    load_template,
+)
+from benchlab.judge.report import write_judge_report
+from benchlab.judge.run import JudgeCategory, JudgeOutcome, JudgePrompt, run_pairwise_judgement
+
+__all__ = ["build_categories", "run_judge_config"]
+
+
+def _client(config: JudgeConfig, endpoint: EndpointSpec) -> OpenAICompatibleClient:
+    return OpenAICompatibleClient(
+        endpoint.base_url,
+        endpoint.model,
+        api_key_env=endpoint.api_key_env,
+        timeout=config.timeout_s,
+        max_retries=config.retries,
+        backoff_base=config.backoff_base_s,
+        backoff_max=config.backoff_max_s,
+        seed=config.seed,
+    )
+
+
+def _local_backend(spec: ModelSpec) -> Backend:
+    """A local causal model as a generation backend (loaded lazily: imports torch)."""
+    if spec.kind != "causal":
+        raise ConfigError(f"model {spec.name!r}: judging and answering need kind: causal")
+    from benchlab.backends.factory import causal_backend, load_causal_model
+
+    model, tokenizer = load_causal_model(spec)
+    return causal_backend(spec, model, tokenizer)
+
+
+def build_categories(config: JudgeConfig) -> list[JudgeCategory]:
+    """Each configured category with its prompts and template; prompt ids must be unique."""
+    judge = config.judge
+    plain = load_template(judge.template) if judge.template else DEFAULT_PAIRWISE
+    guided = (
+        load_template(judge.reference_template)
+        if judge.reference_template
+        else DEFAULT_REFERENCE_GUIDED
+    )
+    categories, seen = [], {}
+    for spec in config.categories:
+        source = spec.prompts
+        prompts: list[JudgePrompt]
+        if source.file is not None:
+            prompts = load_prompt_file(
+                source.file,
+                id_field=source.id_field,
+                question_field=source.question_field,
+                reference_field=source.reference_field,
+                limit=source.limit,
+            )
+        else:
+            assert source.task is not None
+            prompts = prompts_from_task(
+                source.task.task_type, source.task.name, source.task.options, limit=source.limit
+            )
+        template: JudgeTemplate = guided if spec.reference_guided else plain
+        if spec.reference_guided and any(p.reference is None for p in prompts):
+            raise ConfigError(
+                f"category {spec.name!r}: reference_guided needs gold answers; set "
+                "prompts.reference_field (or use a task with gold answers)"
+            )
+        for prompt in prompts:
+            if prompt.id in seen:
+                raise ConfigError(
+                    f"prompt id {prompt.id!r} appears in categories {seen[prompt.id]!r} and "
+                    f"{spec.name!r}; ids must be unique across categories"
+                )
+            seen[prompt.id] = spec.name
+        categories.append(JudgeCategory(spec.name, tuple(prompts), template, spec.weight))
+    return categories
+
+
+def _answers(
+    config: JudgeConfig, source: AnswerSource, prompts: list[JudgePrompt], cache: ReplyStore
+) -> dict[str, str]:
+    if source.answers is not None:
+        spec = source.answers
+        return load_answers_file(
+            spec.file,
+            prompts,
+            match_on=spec.match_on,
+            id_field=spec.id_field,
+            question_field=spec.question_field,
+            answer_field=spec.answer_field,
+        )
+    if source.endpoint is not None:
+        backend: Backend = OpenAICompatibleBackend(_client(config, source.endpoint), cache)
+    else:
+        assert source.model is not None
+        backend = _local_backend(source.model)
+    return generate_answers(backend, prompts, max_new_tokens=source.max_new_tokens)
+
+
+def _judge(config: JudgeConfig, cache: ReplyStore) -> JudgeClient:
+    spec = config.judge
+    budget = config.budget
+    ledger = CostLedger(
+        Pricing(budget.price_input_per_million, budget.price_output_per_million), budget.max_usd
+    )
+    if spec.endpoint is not None:
+        return EndpointJudge(
+            _client(config, spec.endpoint),
+            cache=cache,
+            ledger=ledger,
+            temperature=spec.temperature,
+            max_tokens=spec.max_tokens,
+            seed=spec.seed,
+        )
+    assert spec.model is not None
+    return BackendJudge(
+        _local_backend(spec.model), cache=cache, ledger=ledger, max_new_tokens=spec.max_tokens
+    )
+
+
+def run_judge_config(
+    config: JudgeConfig,
+    *,
+    output_dir: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[JudgeOutcome, dict[str, Path]]:
+    """Run a whole judge config and write its report; returns the outcome and file paths."""
+    out = Path(output_dir or config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cache = ReplyStore(config.cache or out / "judge_cache.sqlite")
+    try:
+        categories = build_categories(config)
+        prompts = [p for c in categories for p in c.prompts]
+        judge = _judge(config, cache)
+        candidates = {c.name: _answers(config, c, prompts, cache) for c in config.candidates}
+        reference = _answers(config, config.reference, prompts, cache)
+        outcome = run_pairwise_judgement(
+            categories,
+            candidates,
+            reference,
+            judge,
+            reference_name=config.reference.name,
+            concurrency=config.concurrency,
+            repeat_fraction=config.repeat_fraction,
+            n_resamples=config.n_resamples,
+            seed=config.seed,
+            progress=progress,
+        )
+    finally:
+        cache.close()
+    paths = write_judge_report(outcome, out)
+    resolved = out / "judge_config.json"
+    resolved.write_text(json.dumps(config.model_dump(mode="json"), indent=2), encoding="utf-8")
+    paths["config"] = resolved
+    return outcome, paths

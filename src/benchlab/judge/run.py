@@ -1,0 +1,356 @@
+"""Judge every candidate answer against the reference answer, in both orders, concurrently.
+
+`run_pairwise_judgement` does not care where prompts and answers came from (a task, a JSONL
+prompt set, a model, a file of precomputed answers); it only needs them keyed by prompt id.
+A budget stop or an endpoint that keeps failing stops the run cleanly: calls in flight finish,
+pairs judged in both orders are kept and scored, the rest are counted as unjudged.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchlab.errors import BenchlabError, DataError
+from benchlab.judge.client import BudgetExhaustedError, JudgeClient, JudgeReply
+from benchlab.judge.pairwise import (
+    OUTCOME_SCORE,
+    Outcome,
+    PairwiseMetrics,
+    combine_orders,
+    pairwise_metrics,
+    weighted_overall_score,
+)
+from benchlab.judge.prompts import JudgeTemplate
+from benchlab.judge.quality import JudgeQuality, LengthCase, judge_quality
+from benchlab.judge.verdict import VerdictLabel, parse_verdict
+from benchlab.scoring.metric import MetricResult
+
+__all__ = [
+    "CandidateSummary",
+    "JudgeCategory",
+    "JudgeOutcome",
+    "JudgePrompt",
+    "PairRecord",
+    "run_pairwise_judgement",
+]
+
+
+@dataclass(frozen=True)
+class JudgePrompt:
+    """One question; `reference` is a gold answer shown to reference-guided templates."""
+
+    id: str
+    question: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class JudgeCategory:
+    """A category (knowledge, math, ...) with its prompts, judge template and weight."""
+
+    name: str
+    prompts: tuple[JudgePrompt, ...]
+    template: JudgeTemplate
+    weight: float = 1.0
+
+
+@dataclass
+class PairRecord:
+    """One candidate-vs-reference pair: both verdicts, the judge's texts, the outcome."""
+
+    candidate: str
+    reference: str
+    category: str
+    prompt_id: str
+    question: str
+    candidate_answer: str
+    reference_answer: str
+    verdict_candidate_first: VerdictLabel | None
+    verdict_candidate_second: VerdictLabel | None
+    judge_text_candidate_first: str
+    judge_text_candidate_second: str
+    outcome: Outcome | None
+    flipped: bool | None
+    repeat_verdict: VerdictLabel | None = None
+    repeat_text: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """One line of predictions.jsonl."""
+        return {
+            "id": self.prompt_id,
+            "category": self.category,
+            "candidate": self.candidate,
+            "reference": self.reference,
+            "input": self.question,
+            "candidate_answer": self.candidate_answer,
+            "reference_answer": self.reference_answer,
+            "outcome": self.outcome if self.outcome is not None else "unparseable",
+            "score": OUTCOME_SCORE[self.outcome] if self.outcome is not None else None,
+            "position_flip": self.flipped,
+            "verdict_candidate_as_a": self.verdict_candidate_first,
+            "verdict_candidate_as_b": self.verdict_candidate_second,
+            "judge_text_candidate_as_a": self.judge_text_candidate_first,
+            "judge_text_candidate_as_b": self.judge_text_candidate_second,
+            "repeat_verdict_candidate_as_a": self.repeat_verdict,
+            "repeat_judge_text": self.repeat_text,
+        }
+
+
+@dataclass(frozen=True)
+class CandidateSummary:
+    """One candidate's metrics per category, pooled over categories, and weighted."""
+
+    candidate: str
+    categories: dict[str, PairwiseMetrics]
+    overall: PairwiseMetrics
+    weighted_score: MetricResult
+    weights_used: dict[str, float]
+    position_flips: dict[str, int]
+
+
+@dataclass
+class JudgeOutcome:
+    """Everything a judging run produced: pair records, metrics, judge quality and cost."""
+
+    judge: str
+    reference: str
+    records: list[PairRecord]
+    summaries: dict[str, CandidateSummary]
+    quality: JudgeQuality
+    bradley_terry: dict[str, tuple[float, Any]] | None
+    cost: dict[str, Any]
+    unjudged_pairs: int = 0
+    stopped_reason: str | None = None
+    templates: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """True when every pair was judged in both orders."""
+        return self.stopped_reason is None and self.unjudged_pairs == 0
+
+
+@dataclass(frozen=True)
+class _Job:
+    pair: tuple[str, str, str]  # (candidate, category, prompt id)
+    slot: str  # "first", "second" or "repeat"
+    messages: list[dict[str, str]]
+    salt: str = ""
+
+
+def _build_jobs(
+    categories: Sequence[JudgeCategory],
+    candidate_answers: Mapping[str, Mapping[str, str]],
+    reference_answers: Mapping[str, str],
+    repeat_fraction: float,
+    seed: int,
+) -> tuple[list[_Job], dict[tuple[str, str, str], tuple[JudgePrompt, str, str]]]:
+    jobs: list[_Job] = []
+    pairs: dict[tuple[str, str, str], tuple[JudgePrompt, str, str]] = {}
+    rng = random.Random(seed)
+    for candidate, answers in candidate_answers.items():
+        for category in categories:
+            missing = [p.id for p in category.prompts if p.id not in answers]
+            missing_ref = [p.id for p in category.prompts if p.id not in reference_answers]
+            if missing or missing_ref:
+                who = f"candidate {candidate!r}" if missing else "the reference"
+                ids = (missing or missing_ref)[:5]
+                raise DataError(
+                    f"category {category.name!r}: {who} has no answer for prompt id(s) {ids}"
+                    f"{' and more' if len(missing or missing_ref) > 5 else ''}; "
+                    "answer files must cover every prompt"
+                )
+            for prompt in category.prompts:
+                key = (candidate, category.name, prompt.id)
+                ours, theirs = answers[prompt.id], reference_answers[prompt.id]
+                pairs[key] = (prompt, ours, theirs)
+                render = category.template.render
+                jobs.append(
+                    _Job(key, "first", render(prompt.question, ours, theirs, prompt.reference))
+                )
+                jobs.append(
+                    _Job(key, "second", render(prompt.question, theirs, ours, prompt.reference))
+                )
+                if rng.random() < repeat_fraction:
+                    jobs.append(_Job(key, "repeat", jobs[-2].messages, salt="repeat-1"))
+    return jobs, pairs
+
+
+def _execute(
+    jobs: Sequence[_Job],
+    judge: JudgeClient,
+    concurrency: int,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[dict[tuple[tuple[str, str, str], str], JudgeReply], str | None]:
+    replies: dict[tuple[tuple[str, str, str], str], JudgeReply] = {}
+    stop = threading.Event()
+    lock = threading.Lock()
+    reasons: list[str] = []
+    done = [0]
+
+    def work(job: _Job) -> None:
+        if stop.is_set():
+            return
+        try:
+            reply = judge.judge(job.messages, salt=job.salt)
+        except (BudgetExhaustedError, BenchlabError) as exc:
+            stop.set()
+            with lock:
+                reasons.append(str(exc))
+            return
+        except BaseException:
+            stop.set()
+            raise
+        with lock:
+            replies[(job.pair, job.slot)] = reply
+            done[0] += 1
+            if progress is not None:
+                progress(done[0], len(jobs))
+
+    workers = max(1, min(concurrency, judge.max_concurrency or concurrency))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="judge") as pool:
+        futures = [pool.submit(work, job) for job in jobs]
+        for future in futures:
+            future.result()  # re-raises bugs; BenchlabErrors were turned into a stop reason
+    return replies, (reasons[0] if reasons else None)
+
+
+def _summarize_candidate(
+    candidate: str,
+    records: Sequence[PairRecord],
+    categories: Sequence[JudgeCategory],
+    n_resamples: int,
+    seed: int,
+) -> CandidateSummary:
+    per_category: dict[str, PairwiseMetrics] = {}
+    outcomes_by_category: dict[str, list[Outcome]] = {}
+    flips: dict[str, int] = {}
+    for category in categories:
+        mine = [r for r in records if r.candidate == candidate and r.category == category.name]
+        outcomes = [r.outcome for r in mine if r.outcome is not None]
+        outcomes_by_category[category.name] = outcomes
+        flips[category.name] = sum(bool(r.flipped) for r in mine)
+        per_category[category.name] = pairwise_metrics(
+            outcomes,
+            unparseable=sum(r.outcome is None for r in mine),
+            n_resamples=n_resamples,
+            seed=seed,
+        )
+    pooled = [o for outs in outcomes_by_category.values() for o in outs]
+    overall = pairwise_metrics(
+        pooled,
+        unparseable=sum(m.unparseable for m in per_category.values()),
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    weighted, used = weighted_overall_score(
+        outcomes_by_category,
+        {c.name: c.weight for c in categories},
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    return CandidateSummary(candidate, per_category, overall, weighted, used, flips)
+
+
+def run_pairwise_judgement(
+    categories: Sequence[JudgeCategory],
+    candidate_answers: Mapping[str, Mapping[str, str]],
+    reference_answers: Mapping[str, str],
+    judge: JudgeClient,
+    *,
+    reference_name: str = "reference",
+    concurrency: int = 4,
+    repeat_fraction: float = 0.1,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> JudgeOutcome:
+    """Judge each candidate against the reference on every prompt, in both orders.
+
+    `candidate_answers` maps a candidate name to its answers by prompt id; `reference_answers`
+    holds the reference's answers by prompt id. A seeded `repeat_fraction` of pairs is judged a
+    second time (candidate first) to measure the judge's self-agreement.
+    """
+    if reference_name in candidate_answers:
+        raise DataError(f"candidate name {reference_name!r} is also the reference's name")
+    jobs, pairs = _build_jobs(
+        categories, candidate_answers, reference_answers, repeat_fraction, seed
+    )
+    replies, stopped_reason = _execute(jobs, judge, concurrency, progress)
+
+    records: list[PairRecord] = []
+    unjudged = 0
+    repeat_matches: list[bool] = []
+    for key, (prompt, ours, theirs) in pairs.items():
+        first, second = replies.get((key, "first")), replies.get((key, "second"))
+        if first is None or second is None:
+            unjudged += 1
+            continue
+        v_first = parse_verdict(first.text).label
+        v_second = parse_verdict(second.text).label
+        outcome, flipped = combine_orders(v_first, v_second)
+        record = PairRecord(
+            candidate=key[0],
+            reference=reference_name,
+            category=key[1],
+            prompt_id=prompt.id,
+            question=prompt.question,
+            candidate_answer=ours,
+            reference_answer=theirs,
+            verdict_candidate_first=v_first,
+            verdict_candidate_second=v_second,
+            judge_text_candidate_first=first.text,
+            judge_text_candidate_second=second.text,
+            outcome=outcome,
+            flipped=flipped,
+        )
+        if (repeat := replies.get((key, "repeat"))) is not None:
+            record.repeat_verdict = parse_verdict(repeat.text).label
+            record.repeat_text = repeat.text
+            if v_first is not None and record.repeat_verdict is not None:
+                repeat_matches.append(v_first == record.repeat_verdict)
+        records.append(record)
+
+    summaries = {
+        name: _summarize_candidate(name, records, categories, n_resamples, seed)
+        for name in candidate_answers
+    }
+    quality = judge_quality(
+        flips=[bool(r.flipped) for r in records if r.flipped is not None],
+        repeat_matches=repeat_matches,
+        length_cases=[
+            LengthCase(r.outcome == "win", len(r.candidate_answer), len(r.reference_answer))
+            for r in records
+            if r.outcome in ("win", "loss")
+        ],
+        unparseable=sum(r.outcome is None for r in records),
+        judged_pairs=len(records),
+    )
+    bradley_terry = None
+    if len(candidate_answers) >= 2:  # more than two models: candidates plus the reference
+        from benchlab.stats import bradley_terry_with_ci
+
+        tournament = [
+            (r.candidate, reference_name, OUTCOME_SCORE[r.outcome])
+            for r in records
+            if r.outcome is not None
+        ]
+        if tournament:
+            bradley_terry = bradley_terry_with_ci(tournament, n_resamples=n_resamples, seed=seed)
+    ledger = getattr(judge, "ledger", None)
+    return JudgeOutcome(
+        judge=judge.identity,
+        reference=reference_name,
+        records=records,
+        summaries=summaries,
+        quality=quality,
+        bradley_terry=bradley_terry,
+        cost=ledger.summary() if ledger is not None else {},
+        unjudged_pairs=unjudged,
+        stopped_reason=stopped_reason,
+        templates={c.name: c.template.name for c in categories},
+    )

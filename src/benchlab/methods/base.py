@@ -1,0 +1,80 @@
+"""The method seam: how a model is prepared for evaluation (prompted, fine-tuned, adapted)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from benchlab.backends.base import Backend
+from benchlab.config.plan import ExperimentSpec
+from benchlab.runner.progress import ProgressReporter
+from benchlab.tasks.base import EvalContext, Example, Task
+
+__all__ = ["Method", "MethodContext", "MethodOptions", "Prepared", "TrainingRecord"]
+
+
+class MethodOptions(BaseModel):
+    """Base for each method's options; unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass
+class MethodContext:
+    """What the runner hands a method: the experiment, its task and data, where to write."""
+
+    spec: ExperimentSpec
+    task: Task
+    train_examples: Callable[[], Sequence[Example]]
+    out_dir: Path
+    progress: ProgressReporter
+    log: Callable[[str], None] = print
+
+
+@dataclass
+class TrainingRecord:
+    """What training cost and produced."""
+
+    train_seconds: float
+    trainable_parameters: int
+    total_parameters: int
+    history: dict[str, Any] = field(default_factory=dict)
+    artifact: str | None = None
+
+    @property
+    def trainable_percent(self) -> float:
+        """Share of parameters that training updated, in percent."""
+        return 100.0 * self.trainable_parameters / max(self.total_parameters, 1)
+
+
+@dataclass
+class Prepared:
+    """A backend ready to answer requests, how to evaluate it, and any training record."""
+
+    backend: Backend
+    eval_context: EvalContext
+    training: TrainingRecord | None = None
+
+
+class Method(ABC):
+    """A mode of the matrix: zero-shot, few-shot, fine-tune, LoRA, SFT, DPO, quantized..."""
+
+    #: The options model validated against the mode's fields in the config.
+    options_model: ClassVar[type[MethodOptions]] = MethodOptions
+    #: Model kinds this method applies to ("encoder", "causal").
+    compatible_kinds: ClassVar[frozenset[str]]
+    #: Task families this method applies to (None: all).
+    compatible_families: ClassVar[frozenset[str] | None] = None
+    description: ClassVar[str] = ""
+
+    def __init__(self, options: MethodOptions) -> None:
+        self.options = options
+
+    @abstractmethod
+    def prepare(self, context: MethodContext) -> Prepared:
+        """Load (and train, if the method trains) a model and say how to evaluate it."""

@@ -1,0 +1,3 @@
+"""Imports every built-in method module so that each registers its mode type."""
+
+from benchlab.methods import finetune, lora, prompting  # noqa: F401

@@ -1,0 +1,116 @@
+"""LoRA adaptation of a causal model on the task's prompt -> answer pairs (peft + HF Trainer).
+
+The model learns to produce the task's answer after its zero-shot prompt; evaluation then asks
+the adapted model exactly as zero-shot asks the base one, so the two are directly comparable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from benchlab.backends.factory import causal_backend, load_causal_model
+from benchlab.backends.hf_causal import encode_pair
+from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared
+from benchlab.methods.registry import register_method
+from benchlab.methods.training import TrainingPlan, carve_validation, run_trainer
+from benchlab.tasks.base import EvalContext, TrainingPair
+
+__all__ = ["LoRA", "LoRAOptions", "completion_features", "pad_completion_batch"]
+
+
+class LoRAOptions(MethodOptions):
+    """Adapter shape and training hyper-parameters."""
+
+    r: int = Field(8, ge=1)
+    alpha: float = Field(16, gt=0)
+    dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: list[str] | str | None = Field(
+        None, description="module names, 'all-linear', or None for peft's default per model"
+    )
+    epochs: float = Field(1, gt=0)
+    learning_rate: float = Field(2e-4, gt=0)
+    batch_size: int = Field(8, ge=1)
+    max_length: int = Field(256, ge=8)
+    validation_fraction: float = Field(0.1, ge=0, lt=1)
+
+
+def completion_features(
+    tokenizer: Any, pairs: Sequence[TrainingPair], max_length: int
+) -> list[dict[str, list[int]]]:
+    """Token ids with labels only on the target, tokenized as evaluation tokenizes them."""
+    rows = []
+    for pair in pairs:
+        prompt_ids, target_ids = encode_pair(tokenizer, pair.prompt, pair.target)
+        ids = (prompt_ids + target_ids)[-max_length:]
+        n_target = min(len(target_ids), len(ids))
+        labels = [-100] * (len(ids) - n_target) + ids[len(ids) - n_target :]
+        rows.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
+    return rows
+
+
+def pad_completion_batch(pad_id: int):
+    """A collator that right-pads ids with the pad token and labels with -100."""
+
+    def collate(rows: Sequence[dict[str, list[int]]]) -> dict[str, Any]:
+        import torch
+
+        width = max(len(r["input_ids"]) for r in rows)
+
+        def pad(key: str, value: int) -> Any:
+            return torch.tensor([r[key] + [value] * (width - len(r[key])) for r in rows])
+
+        return {
+            "input_ids": pad("input_ids", pad_id),
+            "attention_mask": pad("attention_mask", 0),
+            "labels": pad("labels", -100),
+        }
+
+    return collate
+
+
+@register_method("lora")
+class LoRA(Method):
+    """Low-rank adapters on a frozen causal model; only the adapter is saved."""
+
+    options_model = LoRAOptions
+    compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal"})
+    description = "causal model + LoRA adapter (r, alpha, dropout, target_modules, epochs...)"
+
+    def prepare(self, context: MethodContext) -> Prepared:
+        """Train an adapter, save it, and evaluate the adapted model zero-shot."""
+        from peft import LoraConfig, get_peft_model
+
+        options: LoRAOptions = self.options  # type: ignore[assignment]
+        spec = context.spec.model
+        model, tokenizer = load_causal_model(spec)
+        config = LoraConfig(
+            r=options.r,
+            lora_alpha=options.alpha,
+            lora_dropout=options.dropout,
+            target_modules=options.target_modules,
+            task_type="CAUSAL_LM",
+        )
+        model = get_peft_model(model, config)
+        train, validation = carve_validation(
+            context.train_examples(), options.validation_fraction, context.spec.seed
+        )
+        task = context.task
+        plan = TrainingPlan(options.epochs, options.learning_rate, options.batch_size)
+        model, record = run_trainer(
+            context,
+            model,
+            completion_features(tokenizer, task.training_pairs(train), options.max_length),
+            completion_features(tokenizer, task.training_pairs(validation), options.max_length),
+            plan,
+            collator=pad_completion_batch(tokenizer.pad_token_id),
+        )
+        adapter_dir = context.out_dir / "adapter"
+        model.save_pretrained(adapter_dir)
+        record.artifact = "adapter"
+        digest = hashlib.sha256((adapter_dir / "adapter_model.safetensors").read_bytes())
+        backend = causal_backend(spec, model, tokenizer, f"lora:{digest.hexdigest()[:16]}")
+        return Prepared(backend, EvalContext(seed=context.spec.seed), record)

@@ -1,0 +1,1 @@
+"""Offline resources for the quick profile: tiny models and generated tasks, built on first use."""

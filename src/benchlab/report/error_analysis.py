@@ -1,0 +1,66 @@
+"""Per-experiment error analysis: confusion matrix plot and a CSV of wrong predictions."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from benchlab.runner.atomic import write_bytes_atomic, write_text_atomic
+from benchlab.tasks.base import Prediction
+
+__all__ = ["confusion_counts", "write_error_analysis"]
+
+
+def confusion_counts(predictions: Sequence[Prediction], labels: Sequence[str]) -> np.ndarray:
+    """Counts with gold labels in rows and predicted labels in columns."""
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = np.zeros((len(labels), len(labels)), dtype=int)
+    for p in predictions:
+        if p.gold in index and p.prediction in index:
+            matrix[index[p.gold], index[p.prediction]] += 1
+    return matrix
+
+
+def _plot_confusion(matrix: np.ndarray, labels: Sequence[str], title: str) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    size = 2.5 + 0.6 * len(labels)
+    figure, axes = plt.subplots(figsize=(size, size * 0.85))
+    axes.imshow(matrix, cmap="Blues")
+    axes.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    axes.set_yticks(range(len(labels)), labels)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("gold")
+    axes.set_title(title, fontsize=9)
+    peak = matrix.max() or 1
+    for (row, col), count in np.ndenumerate(matrix):
+        colour = "white" if count > peak / 2 else "black"
+        axes.text(col, row, str(count), ha="center", va="center", color=colour)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def write_error_analysis(
+    predictions: Sequence[Prediction], folder: Path, *, labels: Sequence[str] | None, title: str
+) -> None:
+    """errors.csv for every wrong prediction; confusion_matrix.png when labels are known."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "input", "gold", "prediction"])
+    for p in predictions:
+        if p.correct is False:
+            writer.writerow([p.example_id, p.input, p.gold, p.prediction])
+    write_text_atomic(folder / "errors.csv", buffer.getvalue())
+    if labels:
+        matrix = confusion_counts(predictions, labels)
+        write_bytes_atomic(folder / "confusion_matrix.png", _plot_confusion(matrix, labels, title))

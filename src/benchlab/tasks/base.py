@@ -1,0 +1,128 @@
+"""The task seam: a benchmark turns examples into requests and scores the answers.
+
+A task never imports torch; it only speaks the request types of `benchlab.backends.requests`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from benchlab.backends.requests import (
+    ClassificationRequest,
+    GenerationRequest,
+    LoglikelihoodRequest,
+)
+from benchlab.scoring.metric import MetricResult
+
+__all__ = [
+    "EvalContext",
+    "Example",
+    "Prediction",
+    "Request",
+    "Split",
+    "Task",
+    "TrainingPair",
+]
+
+Split = Literal["train", "eval"]
+Request = LoglikelihoodRequest | GenerationRequest | ClassificationRequest
+
+
+@dataclass(frozen=True)
+class Example:
+    """One benchmark item: task-specific fields, the gold answer and an optional group."""
+
+    id: str
+    data: Mapping[str, Any]
+    gold: Any
+    group: str | None = None
+
+
+@dataclass
+class Prediction:
+    """A scored answer to one example, written as one line of predictions.jsonl."""
+
+    example_id: str
+    input: str
+    gold: Any
+    prediction: Any
+    correct: bool | None
+    details: dict[str, Any] = field(default_factory=dict)
+    group: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict with a stable key order."""
+        record = {
+            "id": self.example_id,
+            "input": self.input,
+            "gold": self.gold,
+            "prediction": self.prediction,
+            "correct": self.correct,
+        }
+        if self.group is not None:
+            record["group"] = self.group
+        record.update(self.details)
+        return record
+
+
+@dataclass(frozen=True)
+class TrainingPair:
+    """A prompt and the target text a language model is trained to produce after it."""
+
+    prompt: str
+    target: str
+
+
+@dataclass
+class EvalContext:
+    """What a method decided about evaluation: demonstrations and how to report progress."""
+
+    demonstrations: Callable[[Example], Sequence[Example]] = lambda example: ()
+    use_classifier_head: bool = False
+    seed: int = 0
+    advance: Callable[[int], None] = lambda n: None
+    chunk_size: int = 64
+
+
+class Task(ABC):
+    """A benchmark: where its data comes from, how to ask a model, how to score the answers."""
+
+    #: Benchmark family, e.g. "classification", "multiple_choice", "math", "code".
+    family: ClassVar[str]
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @abstractmethod
+    def load_split(self, split: Split) -> list[Example]:
+        """All examples of a split; `eval` is the split users report on (e.g. GLUE dev)."""
+
+    @abstractmethod
+    def requests_for(
+        self, example: Example, demonstrations: Sequence[Example], context: EvalContext
+    ) -> list[Request]:
+        """The requests that answer one example, in a fixed order."""
+
+    @abstractmethod
+    def score(self, example: Example, responses: Sequence[Any]) -> Prediction:
+        """Turn the backend's answers to `requests_for(example)` into a prediction."""
+
+    @abstractmethod
+    def metrics(
+        self, predictions: Sequence[Prediction], *, seed: int = 0, n_resamples: int = 1000
+    ) -> dict[str, MetricResult]:
+        """Aggregate metrics, each with n and a 95% confidence interval."""
+
+    def training_pairs(self, examples: Sequence[Example]) -> list[TrainingPair]:
+        """Prompt/target pairs for language-model training modes (LoRA, SFT)."""
+        raise NotImplementedError(f"task {self.name!r} does not define training targets")
+
+    def validate(self) -> None:
+        """Cheap checks run before anything is written (local files exist, columns are there)."""
+
+    def describe(self) -> Mapping[str, Any]:
+        """Settings worth recording in provenance (source, split names, verbalizers)."""
+        return {"name": self.name, "family": self.family}

@@ -1,0 +1,53 @@
+"""Runs a task against a backend: build requests per chunk, answer them in batches, score."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from benchlab.backends.base import Backend
+from benchlab.backends.requests import (
+    ClassificationRequest,
+    GenerationRequest,
+    LoglikelihoodRequest,
+)
+from benchlab.tasks.base import EvalContext, Example, Prediction, Task
+
+__all__ = ["answer_requests", "evaluate"]
+
+
+def answer_requests(backend: Backend, requests: Sequence[Any]) -> list[Any]:
+    """Answer mixed requests, batching each type through the matching backend method."""
+    handlers = {
+        LoglikelihoodRequest: backend.loglikelihood,
+        GenerationRequest: backend.generate,
+        ClassificationRequest: backend.classify,
+    }
+    answers: list[Any] = [None] * len(requests)
+    for request_type, handler in handlers.items():
+        positions = [i for i, r in enumerate(requests) if type(r) is request_type]
+        if positions:
+            for i, answer in zip(positions, handler([requests[i] for i in positions]), strict=True):
+                answers[i] = answer
+    return answers
+
+
+def evaluate(
+    task: Task, backend: Backend, examples: Sequence[Example], context: EvalContext
+) -> list[Prediction]:
+    """Predictions for every example, in input order, reporting progress per chunk."""
+    predictions: list[Prediction] = []
+    for start in range(0, len(examples), context.chunk_size):
+        chunk = examples[start : start + context.chunk_size]
+        per_example = [
+            task.requests_for(example, context.demonstrations(example), context)
+            for example in chunk
+        ]
+        flat = [request for requests in per_example for request in requests]
+        answers = answer_requests(backend, flat)
+        offset = 0
+        for example, requests in zip(chunk, per_example, strict=True):
+            predictions.append(task.score(example, answers[offset : offset + len(requests)]))
+            offset += len(requests)
+        context.advance(len(chunk))
+    return predictions

@@ -1,0 +1,3 @@
+"""Imports every task family module so that each registers its task types."""
+
+from benchlab.tasks import classification, glue  # noqa: F401

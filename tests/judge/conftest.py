@@ -1,0 +1,27 @@
+"""Fixtures for judge tests: a fake OpenAI-compatible server and a secret API key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fake_openai import FakeChatServer
+
+SECRET_KEY = "sk-test-DO-NOT-LEAK-7f3a9c41e2"
+KEY_ENV = "BENCHLAB_TEST_JUDGE_KEY"
+
+
+@pytest.fixture
+def api_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The secret key, exported under KEY_ENV."""
+    monkeypatch.setenv(KEY_ENV, SECRET_KEY)
+    return SECRET_KEY
+
+
+@pytest.fixture
+def chat_server(api_key: str) -> Iterator[FakeChatServer]:
+    """A started fake server that requires the secret key."""
+    server = FakeChatServer(api_key=api_key)
+    server.base_url = server.start()  # type: ignore[attr-defined]
+    yield server
+    server.stop()
