@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,21 +15,8 @@ from benchlab.backends.openai_compatible import (
 )
 from benchlab.backends.requests import GenerationRequest
 from benchlab.errors import ConfigError
+from tests.judge.fake_openai import FakeChatServer
 
-
-def _load_fake_server():
-    # The fake server lives with the judge tests; load it by path (tests are not a package).
-    if "fake_openai" in sys.modules:
-        return sys.modules["fake_openai"]
-    path = Path(__file__).parents[1] / "judge" / "fake_openai.py"
-    spec = importlib.util.spec_from_file_location("fake_openai", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fake_openai"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fake_openai = _load_fake_server()
 KEY = "sk-backend-test-SECRET-99"
 ENV = "BENCHLAB_TEST_BACKEND_KEY"
 
@@ -40,7 +24,7 @@ ENV = "BENCHLAB_TEST_BACKEND_KEY"
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator:
     monkeypatch.setenv(ENV, KEY)
-    srv = fake_openai.FakeChatServer(api_key=KEY, verdict=lambda body: "hello [[B]]")
+    srv = FakeChatServer(api_key=KEY, verdict=lambda body: "hello [[B]]")
     srv.base_url = srv.start()
     yield srv
     srv.stop()

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fake_openai import FakeChatServer
 
-SECRET_KEY = "sk-test-DO-NOT-LEAK-7f3a9c41e2"
-KEY_ENV = "BENCHLAB_TEST_JUDGE_KEY"
+from tests.judge.fake_openai import KEY_ENV, SECRET_KEY, FakeChatServer
 
 
 @pytest.fixture

@@ -19,7 +19,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["FakeChatServer", "body_key", "scripted_verdict"]
+__all__ = ["KEY_ENV", "SECRET_KEY", "FakeChatServer", "body_key", "scripted_verdict"]
+
+SECRET_KEY = "sk-test-DO-NOT-LEAK-7f3a9c41e2"
+KEY_ENV = "BENCHLAB_TEST_JUDGE_KEY"
 
 _ANSWER = re.compile(
     r"\[The Start of Assistant ([AB])'s Answer\]\n(.*?)\n\[The End of Assistant \1's Answer\]",
@@ -160,7 +163,9 @@ class FakeChatServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def stop(self) -> None:

@@ -11,7 +11,7 @@ from benchlab.backends.loading import load_tokenizer, model_location, model_revi
 from benchlab.config.schema import ModelSpec
 from benchlab.errors import BackendUnavailableError
 
-__all__ = ["causal_backend", "encoder_backend", "fingerprint_of", "load_causal_model", "device"]
+__all__ = ["causal_backend", "device", "encoder_backend", "fingerprint_of", "load_causal_model"]
 
 
 def device() -> str:
@@ -61,7 +61,9 @@ def causal_backend(spec: ModelSpec, model: Any, tokenizer: Any, *extra: str) -> 
     )
 
 
-def encoder_backend(spec: ModelSpec, model: Any, tokenizer: Any, *extra: str) -> HFEncoderClassifier:
+def encoder_backend(
+    spec: ModelSpec, model: Any, tokenizer: Any, *extra: str
+) -> HFEncoderClassifier:
     """Wrap a (fine-tuned) sequence classifier."""
     return HFEncoderClassifier(
         model,

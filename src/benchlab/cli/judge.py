@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from benchlab.errors import BenchlabError
+from benchlab.cli.errors import friendly_errors
 
 __all__ = ["judge_command", "register"]
 
@@ -22,16 +21,14 @@ def _fmt(x: float) -> str:
 
 
 def judge_command(config: Path, output_dir: Path | None = None) -> int:
-    """Run a judge config, print the per-category table; returns the exit status."""
+    """Run a judge config and print the per-category table; returns the exit status.
+
+    Raises BenchlabError for problems the user can fix (the command prints them in one line).
+    """
     from benchlab.judge.config import load_judge_config
     from benchlab.judge.pipeline import run_judge_config
 
-    try:
-        spec = load_judge_config(config)
-        outcome, paths = run_judge_config(spec, output_dir=output_dir)
-    except BenchlabError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return 1
+    outcome, paths = run_judge_config(load_judge_config(config), output_dir=output_dir)
     for name, summary in outcome.summaries.items():
         typer.echo(f"{name} vs {outcome.reference} (judge {outcome.judge})")
         typer.echo(f"  {'category':<24} {'n':>4} {'W':>4} {'L':>4} {'T':>4}  score [95% CI]")
@@ -69,6 +66,7 @@ def register(app: typer.Typer) -> None:
     """Add the `judge` command to a Typer app."""
 
     @app.command("judge")
+    @friendly_errors
     def judge(
         config: Annotated[Path, typer.Argument(help="judge config YAML")],
         output_dir: Annotated[
@@ -77,18 +75,3 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compare candidate models with a reference model using an LLM judge."""
         raise typer.Exit(judge_command(config, output_dir))
-
-
-def _standalone() -> None:
-    app = typer.Typer(add_completion=False)
-
-    @app.callback()
-    def _root() -> None:
-        """benchlab (judge only)."""
-
-    register(app)
-    app()
-
-
-if __name__ == "__main__":
-    sys.exit(_standalone())

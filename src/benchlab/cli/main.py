@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 
 from benchlab.cli import catalog, report, run, status
@@ -20,7 +22,5 @@ for module in (run, status, catalog, report):
     module.register(app)
 
 for optional in ("benchlab.cli.code_eval", "benchlab.cli.judge"):
-    try:
+    with contextlib.suppress(ImportError):  # a component not yet present in this checkout
         __import__(optional, fromlist=["register"]).register(app)
-    except ImportError:  # a component not installed in this build
-        pass

@@ -58,7 +58,11 @@ def execute(config: Path, profile: str | None, out: Path | None, only: str | Non
     )
     with Progress(*columns, console=console, transient=False) as bars:
         summary = run_plan(
-            plan, run_dir, only=only, force=force, progress=RichProgress(bars),
+            plan,
+            run_dir,
+            only=only,
+            force=force,
+            progress=RichProgress(bars),
             echo=bars.console.print,
         )
     from benchlab.report.build import build_report
@@ -80,8 +84,9 @@ def register(app: typer.Typer) -> None:
     def run_command(
         config: Annotated[Path, typer.Argument(help="study YAML")],
         profile: Annotated[str | None, typer.Option(help="profile, e.g. quick or full")] = None,
-        out: Annotated[Path | None, typer.Option(help="run directory (default runs/NAME-PROFILE)")]
-        = None,
+        out: Annotated[
+            Path | None, typer.Option(help="run directory (default runs/NAME-PROFILE)")
+        ] = None,
         only: Annotated[str | None, typer.Option(help="glob on experiment ids")] = None,
         force: Annotated[bool, typer.Option(help="rerun complete experiments")] = False,
     ) -> None:
@@ -91,8 +96,9 @@ def register(app: typer.Typer) -> None:
     @app.command("quick")
     @friendly_errors
     def quick_command(
-        out: Annotated[Path | None, typer.Option(help="run directory (default runs/quick-quick)")]
-        = None,
+        out: Annotated[
+            Path | None, typer.Option(help="run directory (default runs/quick-quick)")
+        ] = None,
         force: Annotated[bool, typer.Option(help="rerun complete experiments")] = False,
     ) -> None:
         """Run the bundled offline quick matrix (tiny models, generated tasks, every mode)."""
@@ -111,7 +117,8 @@ def register(app: typer.Typer) -> None:
 
         plan = load_plan(config, profile)
         console = Console()
-        console.print(f"{config}: valid, profile {plan.profile}, "
-                      f"{len(plan.experiments)} experiments")
+        console.print(
+            f"{config}: valid, profile {plan.profile}, {len(plan.experiments)} experiments"
+        )
         for spec in plan.experiments:
             console.print(f"  {spec.id}")

@@ -22,6 +22,7 @@ __all__ = [
     "CategorySpec",
     "EndpointSpec",
     "JudgeConfig",
+    "JudgeSettings",
     "JudgeSpec",
     "PromptSource",
     "load_judge_config",
@@ -134,13 +135,14 @@ class BudgetSpec(_Strict):
     price_output_per_million: float = Field(0.0, ge=0.0)
 
 
-class JudgeConfig(_Strict):
-    """A whole judging study: candidates vs one reference over categories."""
+class JudgeSettings(_Strict):
+    """Who judges which categories, and how calls are made and paid for.
+
+    Shared by `benchlab judge` configs (`JudgeConfig`) and the matrix task `pairwise_judge`.
+    """
 
     judge: JudgeSpec
     categories: list[CategorySpec] = Field(min_length=1)
-    candidates: list[AnswerSource] = Field(min_length=1)
-    reference: AnswerSource
     budget: BudgetSpec = BudgetSpec()
     concurrency: int = Field(4, ge=1, le=256)
     timeout_s: float = Field(60.0, gt=0)
@@ -148,22 +150,34 @@ class JudgeConfig(_Strict):
     backoff_base_s: float = Field(1.0, ge=0)
     backoff_max_s: float = Field(60.0, ge=0)
     repeat_fraction: float = Field(0.1, ge=0.0, le=1.0)
-    n_resamples: int = Field(1000, ge=100)
     seed: int = 0
+
+    @model_validator(mode="after")
+    def _unique_categories(self) -> JudgeSettings:
+        names = [c.name for c in self.categories]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"categories: duplicate names {duplicates}")
+        return self
+
+
+class JudgeConfig(JudgeSettings):
+    """A whole judging study: candidates vs one reference over categories."""
+
+    candidates: list[AnswerSource] = Field(min_length=1)
+    reference: AnswerSource
+    n_resamples: int = Field(1000, ge=100)
     output_dir: str = "runs/judge"
     cache: str | None = Field(
         None, description="SQLite file; default OUTPUT_DIR/judge_cache.sqlite"
     )
 
     @model_validator(mode="after")
-    def _unique_names(self) -> JudgeConfig:
-        for label, names in (
-            ("categories", [c.name for c in self.categories]),
-            ("candidates", [c.name for c in self.candidates] + [self.reference.name]),
-        ):
-            duplicates = sorted({n for n in names if names.count(n) > 1})
-            if duplicates:
-                raise ValueError(f"{label}: duplicate names {duplicates}")
+    def _unique_candidates(self) -> JudgeConfig:
+        names = [c.name for c in self.candidates] + [self.reference.name]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"candidates: duplicate names {duplicates}")
         return self
 
 

@@ -7,8 +7,15 @@ reported, never scored. Over N scored pairs with W wins, L losses and T ties:
 
 - score = (W + 0.5 T) / N
 - win rate without ties = W / (W + L)
-- win ratio = W / L (W:L), whose CI is the win-rate CI mapped through p / (1 - p): percentile
-  bootstrap intervals carry over exactly through a monotone map.
+- win ratio = W / L (W:L), whose CI is the win-rate CI mapped through p / (1 - p): interval
+  bounds carry over exactly through a monotone map.
+
+Intervals are chosen for honesty at the small n judge studies have. The win rate is a binomial
+proportion of the decisive pairs, so it gets a Wilson interval at every n (a percentile bootstrap
+gives the degenerate [1, 1] for 4 wins of 4). The score is a mean of 0, 0.5 and 1: it keeps a
+percentile bootstrap from `SMALL_N` pairs on when the outcomes vary, and otherwise takes a Wilson
+interval on W + T/2 successes of N, which is conservative with ties (no variable on [0, 1] with
+mean p has a variance above p(1 - p)).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from benchlab.scoring.metric import MetricResult
 
 __all__ = [
     "OUTCOME_SCORE",
+    "SMALL_N",
     "Outcome",
     "PairwiseMetrics",
     "combine_orders",
@@ -33,6 +41,8 @@ __all__ = [
 
 Outcome = Literal["win", "loss", "tie"]
 OUTCOME_SCORE: dict[str, float] = {"win": 1.0, "tie": 0.5, "loss": 0.0}
+#: Below this many scored pairs (or with identical outcomes) the score takes a Wilson interval.
+SMALL_N = 30
 _NAN = float("nan")
 
 
@@ -98,27 +108,41 @@ def _finite_json(metric: MetricResult) -> dict[str, Any]:
     }
 
 
-def _mean(values: np.ndarray) -> float:
-    return float(np.mean(values))
+def _mean(values: np.ndarray) -> np.ndarray:
+    # Row-wise over the last axis, so the bootstrap can evaluate resamples in batches.
+    return np.mean(values, axis=-1)
 
 
-def _bootstrap_mean(
-    values: np.ndarray, n_resamples: int, seed: int
-) -> tuple[MetricResult, Any | None]:
-    """Mean with a percentile bootstrap CI; also returns the stats Interval (None if n = 0)."""
-    if len(values) == 0:
+def _wilson(successes: float, n: int) -> tuple[MetricResult, Any | None]:
+    """successes / n with a 95% Wilson interval; a fractional count scores ties as halves."""
+    if n == 0:
         return MetricResult(_NAN, _NAN, _NAN, 0, "none"), None
-    from benchlab.stats import bootstrap_ci
+    from benchlab.stats import wilson_interval
 
-    interval = bootstrap_ci(_mean, values, n_resamples=n_resamples, seed=seed)
-    result = MetricResult(
-        _mean(values),
-        float(interval.low),
-        float(interval.high),
-        len(values),
-        "bootstrap_percentile",
-    )
-    return result, interval
+    # The Wilson formula depends on the count only through p = successes / n, so a
+    # fractional count is well defined.
+    interval = wilson_interval(successes, n)  # type: ignore[arg-type]
+    metric = MetricResult(successes / n, float(interval.low), float(interval.high), n, "wilson")
+    return metric, interval
+
+
+def _score_interval(
+    scores: np.ndarray, n_resamples: int, seed: int
+) -> tuple[MetricResult, Any | None]:
+    """The score with a bootstrap CI when it is trustworthy, else a conservative Wilson CI."""
+    if len(scores) >= SMALL_N and np.ptp(scores) > 0:
+        from benchlab.stats import bootstrap_ci
+
+        interval = bootstrap_ci(_mean, scores, n_resamples=n_resamples, seed=seed)
+        metric = MetricResult(
+            float(_mean(scores)),
+            float(interval.low),
+            float(interval.high),
+            len(scores),
+            "bootstrap_percentile",
+        )
+        return metric, interval
+    return _wilson(float(scores.sum()), len(scores))
 
 
 def _odds(p: float) -> float:
@@ -141,15 +165,13 @@ def pairwise_metrics(
     losses = sum(o == "loss" for o in outcomes)
     ties = sum(o == "tie" for o in outcomes)
     scores = np.array([OUTCOME_SCORE[o] for o in outcomes], dtype=float)
-    score, score_interval = _bootstrap_mean(scores, n_resamples, seed)
-    # The win rate is conditioned on the decisive pairs: resampling them avoids 0/0 draws.
-    decisive = np.array([1.0 if o == "win" else 0.0 for o in outcomes if o != "tie"])
-    win_rate, _ = _bootstrap_mean(decisive, n_resamples, seed)
+    score, score_interval = _score_interval(scores, n_resamples, seed)
+    win_rate, _ = _wilson(wins, wins + losses)
     win_ratio = MetricResult(
         float(wins / losses) if losses else (float("inf") if wins else _NAN),
         _odds(win_rate.ci_low),
         _odds(win_rate.ci_high),
-        len(decisive),
+        wins + losses,
         win_rate.ci_method,
     )
     if score_interval is None:

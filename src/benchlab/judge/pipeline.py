@@ -153,6 +153,7 @@ def run_judge_config(
     out = Path(output_dir or config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     cache = ReplyStore(config.cache or out / "judge_cache.sqlite")
+    judge: JudgeClient | None = None
     try:
         categories = build_categories(config)
         prompts = [p for c in categories for p in c.prompts]
@@ -172,6 +173,8 @@ def run_judge_config(
             progress=progress,
         )
     finally:
+        if isinstance(judge, EndpointJudge):
+            judge.client.close()
         cache.close()
     paths = write_judge_report(outcome, out)
     resolved = out / "judge_config.json"

@@ -140,6 +140,17 @@ def _metric_json(m: MetricResult) -> dict[str, Any]:
     }
 
 
+def _finite(value: Any) -> Any:
+    """Replace NaN and infinities (undefined or unbounded values) by null, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def outcome_summary(outcome: JudgeOutcome) -> dict[str, Any]:
     """The JSON summary of a run (everything except the per-pair records)."""
     candidates = {}
@@ -223,7 +234,7 @@ def _plot(outcome: JudgeOutcome, path: Path) -> None:
                     capsize=4,
                     label="score, 95% CI" if y == 0 else None,
                 )
-            labels.append(f"{category} (n={m.n})")
+            labels.append(f"{category} (n={m.n})" + (" (!)" if m.warning else ""))
             ys.append(y)
         ax.set_yticks(ys, labels)
         ax.axvline(0.5, color="black", linewidth=0.5, linestyle=":")
@@ -258,7 +269,9 @@ def write_judge_report(outcome: JudgeOutcome, output_dir: str | Path) -> dict[st
     _write_atomic(paths["table"], table.getvalue().encode("utf-8"))
     lines = "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in outcome.records)
     _write_atomic(paths["predictions"], lines.encode("utf-8"))
-    summary = json.dumps(outcome_summary(outcome), indent=2, ensure_ascii=False)
+    summary = json.dumps(
+        _finite(outcome_summary(outcome)), indent=2, ensure_ascii=False, allow_nan=False
+    )
     _write_atomic(paths["summary"], summary.encode("utf-8"))
     _plot(outcome, paths["plot"])
     return paths

@@ -31,16 +31,16 @@ _BRACKET_LABELS: dict[str, VerdictLabel] = {
     "b>>a": "B",
     "a<b": "B",
 }
+# Prose fallbacks take capital letters only, so "the verdict is a close call" reads as nothing.
 _FALLBACKS: tuple[tuple[re.Pattern[str], dict[str, VerdictLabel]], ...] = (
     (
         re.compile(
-            r"(?:final\s+verdict|verdict|winner|better\s+(?:answer|response))\s*(?:is)?\s*[:=]?"
-            r"\s*\**\s*(?:assistant\s+|response\s+|answer\s+)?\[?\(?\s*(a|b|c|tie)\b",
-            re.IGNORECASE,
+            r"(?i:final\s+verdict|verdict|winner|better\s+(?:answer|response))\s*(?i:is)?\s*"
+            r"[:=]?\s*\**\s*(?:(?i:assistant|response|answer)\s+)?\[?\(?\s*([ABC]|(?i:tie))\b"
         ),
         {"a": "A", "b": "B", "c": "tie", "tie": "tie"},
     ),
-    (re.compile(r"\boutput\s*\(\s*(a|b)\s*\)", re.IGNORECASE), {"a": "A", "b": "B"}),
+    (re.compile(r"(?i:output)\s*\(\s*([abAB])\s*\)"), {"a": "A", "b": "B"}),
 )
 
 

@@ -128,8 +128,11 @@ def _history(log_history: list[dict[str, Any]]) -> dict[str, Any]:
         if "loss" in e
     ]
     evaluations = [
-        {"step": e["step"], "epoch": e.get("epoch"),
-         **{k.removeprefix("eval_"): v for k, v in e.items() if k.startswith("eval_")}}
+        {
+            "step": e["step"],
+            "epoch": e.get("epoch"),
+            **{k.removeprefix("eval_"): v for k, v in e.items() if k.startswith("eval_")},
+        }
         for e in log_history
         if "eval_loss" in e
     ]

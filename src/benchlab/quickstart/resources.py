@@ -51,7 +51,7 @@ def _minilm() -> Path:
 
 
 def resolve_builtin_model(name: str) -> Path:
-    """A local model directory for `builtin:tiny-causal`, `builtin:tiny-encoder`, `builtin:minilm`."""
+    """A local model directory for builtin:tiny-causal, builtin:tiny-encoder, builtin:minilm."""
     from benchlab.quickstart import tiny_models
 
     key = name.removeprefix("builtin:")

@@ -48,8 +48,9 @@ def write_task(task: str, split: str, path: Path, *, size: int, seed: int) -> Pa
     rows = []
     for i in range(size):
         label = labels[i % len(labels)]
-        rows.append({"id": f"{task}-{split}-{i}", "text": _sentence(rng, lexicons[label]),
-                     "label": label})
+        rows.append(
+            {"id": f"{task}-{split}-{i}", "text": _sentence(rng, lexicons[label]), "label": label}
+        )
     rng.shuffle(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

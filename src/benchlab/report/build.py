@@ -1,19 +1,38 @@
-"""Builds a run's analysis folder from whatever experiments are complete."""
+"""Builds a run's analysis folder from whatever experiments are complete.
+
+analysis/comparison_table.csv, accuracy_comparison.png, latency_comparison.png,
+summary_stats.txt and report.html (self-contained). Safe to run on a partial or failed run
+and again at any time: every file is rewritten atomically.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from benchlab.report.tables import comparison_rows, write_comparison_csv
+from benchlab.report.analysis import analyse_run
+from benchlab.report.html_report import render_html
+from benchlab.report.plots import latency_bars_png, metric_bars_png
+from benchlab.report.summary_text import summary_text
+from benchlab.report.tables import write_comparison_csv
+from benchlab.runner.atomic import write_bytes_atomic, write_text_atomic
 from benchlab.runner.layout import RunLayout
 
 __all__ = ["build_report"]
 
 
 def build_report(run_dir: Path, baseline: str | None = None) -> Path:
-    """Write analysis/comparison_table.csv (and the rest of the report); return the folder."""
+    """Write every analysis/ file for the run; return the folder."""
     layout = RunLayout(Path(run_dir))
     layout.analysis.mkdir(parents=True, exist_ok=True)
-    rows = comparison_rows(layout)
-    write_comparison_csv(rows, layout.analysis / "comparison_table.csv")
+    analysis = analyse_run(layout.root, baseline)
+    write_comparison_csv(analysis.rows, layout.analysis / "comparison_table.csv")
+    complete = analysis.run.complete
+    figures = {
+        "accuracy_comparison.png": metric_bars_png(complete),
+        "latency_comparison.png": latency_bars_png(complete),
+    }
+    for name, png in figures.items():
+        write_bytes_atomic(layout.analysis / name, png)
+    write_text_atomic(layout.analysis / "summary_stats.txt", summary_text(analysis))
+    write_text_atomic(layout.analysis / "report.html", render_html(analysis, figures))
     return layout.analysis

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from benchlab.runner.atomic import write_bytes_atomic, write_text_atomic
 from benchlab.tasks.base import Prediction
 
-__all__ = ["confusion_counts", "write_error_analysis"]
+__all__ = ["confusion_counts", "error_margin", "worst_errors", "write_error_analysis"]
 
 
 def confusion_counts(predictions: Sequence[Prediction], labels: Sequence[str]) -> np.ndarray:
@@ -64,3 +66,25 @@ def write_error_analysis(
     if labels:
         matrix = confusion_counts(predictions, labels)
         write_bytes_atomic(folder / "confusion_matrix.png", _plot_confusion(matrix, labels, title))
+
+
+def error_margin(row: Mapping[str, Any]) -> float | None:
+    """How much more the model scored its wrong answer than the gold one (None without scores)."""
+    scores = row.get("scores")
+    if not isinstance(scores, Mapping):
+        return None
+    wrong, gold = scores.get(str(row.get("prediction"))), scores.get(str(row.get("gold")))
+    if not isinstance(wrong, (int, float)) or not isinstance(gold, (int, float)):
+        return None
+    return float(wrong) - float(gold)
+
+
+def worst_errors(rows: Sequence[Mapping[str, Any]], k: int = 10) -> list[Mapping[str, Any]]:
+    """The k wrong predictions the model was most confident in (file order without scores)."""
+    wrong = [row for row in rows if row.get("correct") is False]
+
+    def confidence(row: Mapping[str, Any]) -> float:
+        margin = error_margin(row)
+        return -math.inf if margin is None else margin
+
+    return sorted(wrong, key=confidence, reverse=True)[:k]

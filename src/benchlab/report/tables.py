@@ -1,4 +1,8 @@
-"""The comparison table: one row per experiment with every metric, its CI and n, and costs."""
+"""The comparison table: one row per experiment with every metric, its CI and n, and costs.
+
+Failed, pending and running experiments get a row too (state and one-line error), so the
+table always accounts for the whole matrix.
+"""
 
 from __future__ import annotations
 
@@ -7,51 +11,90 @@ import io
 from pathlib import Path
 from typing import Any
 
+from benchlab.report.records import ExperimentRecord, RunRecords
 from benchlab.runner.atomic import write_text_atomic
-from benchlab.runner.layout import RunLayout
+from benchlab.stats import small_sample_warning
+from benchlab.stats.intervals import Interval
 
-__all__ = ["comparison_rows", "write_comparison_csv"]
+__all__ = ["comparison_rows", "metric_warning", "write_comparison_csv"]
+
+BASE_COLUMNS = (
+    "experiment",
+    "state",
+    "model",
+    "model_kind",
+    "task",
+    "mode",
+    "method",
+    "n",
+)
 
 
-def comparison_rows(layout: RunLayout) -> list[dict[str, Any]]:
-    """Flat rows for every experiment of a run, complete or not."""
-    rows = []
-    for experiment_id in layout.experiment_ids():
-        files = layout.experiment(experiment_id)
-        results = files.read_results() or {}
-        row: dict[str, Any] = {"experiment": experiment_id, "state": files.state()}
-        if results.get("status") == "complete":
-            training = results.get("training") or {}
-            cost = results.get("cost") or {}
-            row.update(
-                model=results["model"],
-                task=results["task"],
-                mode=results["mode"],
-                n=results["n_eval"],
-                train_seconds=training.get("train_seconds"),
-                trainable_percent=training.get("trainable_percent"),
-                latency_p50_ms=cost.get("latency_ms", {}).get("p50"),
-                latency_p95_ms=cost.get("latency_ms", {}).get("p95"),
-                throughput_per_s=cost.get("throughput_examples_per_second"),
-                peak_rss_mb=cost.get("peak_rss_mb"),
-                peak_gpu_mb=cost.get("peak_gpu_mb"),
-            )
-            for name, metric in results["metrics"].items():
-                row[name] = metric["value"]
-                row[f"{name}_ci_low"] = metric["ci_low"]
-                row[f"{name}_ci_high"] = metric["ci_high"]
-                row[f"{name}_n"] = metric["n"]
-        rows.append(row)
-    return rows
+def metric_warning(metric: dict[str, Any]) -> str | None:
+    """The small-sample warning of one metric entry (n < 30 or CI wider than 20 points)."""
+    n, low, high = metric.get("n"), metric.get("ci_low"), metric.get("ci_high")
+    if not isinstance(n, int):
+        return None
+    ci = (
+        Interval(low, high)
+        if isinstance(low, float | int) and isinstance(high, float | int)
+        else None
+    )
+    return small_sample_warning(n, ci)
+
+
+def _row(record: ExperimentRecord) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "experiment": record.experiment_id,
+        "state": record.state,
+        "model": record.model,
+        "model_kind": record.model_kind,
+        "task": record.task,
+        "mode": record.mode,
+        "method": record.method or (record.spec.get("mode") or {}).get("type", ""),
+        "n": (record.results or {}).get("n_eval"),
+    }
+    if not record.complete:
+        row["error"] = record.error or ""
+        return row
+    for name, metric in record.metrics.items():
+        row[name] = metric.get("value")
+        row[f"{name}_ci_low"] = metric.get("ci_low")
+        row[f"{name}_ci_high"] = metric.get("ci_high")
+        row[f"{name}_n"] = metric.get("n")
+    training, cost = record.training, record.cost
+    latency = cost.get("latency_ms") or {}
+    row.update(
+        train_seconds=training.get("train_seconds"),
+        trainable_parameters=training.get("trainable_parameters"),
+        trainable_percent=training.get("trainable_percent"),
+        total_parameters=record.total_parameters,
+        eval_seconds=cost.get("eval_seconds"),
+        latency_p50_ms=latency.get("p50"),
+        latency_p95_ms=latency.get("p95"),
+        throughput_per_s=cost.get("throughput_examples_per_second"),
+        peak_rss_mb=cost.get("peak_rss_mb"),
+        peak_gpu_mb=cost.get("peak_gpu_mb"),
+    )
+    primary = record.primary_metric
+    row["warning"] = (metric_warning(record.metrics[primary]) if primary else None) or ""
+    row["error"] = ""
+    return row
+
+
+def comparison_rows(run: RunRecords) -> list[dict[str, Any]]:
+    """Flat rows for every experiment of a run, complete or not, in plan order."""
+    return [_row(record) for record in run.experiments]
 
 
 def write_comparison_csv(rows: list[dict[str, Any]], path: Path) -> None:
-    """Write rows with the union of their columns, in first-seen order."""
-    columns: list[str] = []
+    """Write rows with the union of their columns: identity first, error last."""
+    columns: list[str] = list(BASE_COLUMNS)
     for row in rows:
-        columns.extend(key for key in row if key not in columns)
+        columns.extend(key for key in row if key not in columns and key != "error")
+    columns.append("error")
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     write_text_atomic(path, buffer.getvalue())

@@ -66,6 +66,8 @@ def run_experiment(
     """Run one experiment and write its files; results.json is written last."""
     started_at = _now()
     files.root.mkdir(parents=True, exist_ok=True)
+    for leftover in files.root.rglob(".*.tmp"):  # from an attempt killed mid-write
+        leftover.unlink(missing_ok=True)
     write_json_atomic(files.running, {"pid": os.getpid(), "started_at": started_at})
     _seed_everything(spec.seed)
     profile = spec.profile

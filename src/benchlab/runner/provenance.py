@@ -17,8 +17,20 @@ from benchlab.tasks.base import Example
 __all__ = ["data_fingerprint", "git_revision", "hardware", "package_versions"]
 
 _PACKAGES = (
-    "benchlab", "torch", "transformers", "tokenizers", "datasets", "peft", "trl", "accelerate",
-    "evaluate", "scikit-learn", "numpy", "scipy", "pydantic", "bitsandbytes",
+    "benchlab",
+    "torch",
+    "transformers",
+    "tokenizers",
+    "datasets",
+    "peft",
+    "trl",
+    "accelerate",
+    "evaluate",
+    "scikit-learn",
+    "numpy",
+    "scipy",
+    "pydantic",
+    "bitsandbytes",
 )
 
 

@@ -71,7 +71,9 @@ def run_plan(
 ) -> RunSummary:
     """Run the selected experiments in order; complete ones are skipped unless `force`."""
     from benchlab.runner.experiment import run_experiment
+    from benchlab.runner.quiet import quiet_libraries
 
+    quiet_libraries()
     progress = progress or SilentProgress()
     layout = RunLayout(Path(run_dir))
     layout.root.mkdir(parents=True, exist_ok=True)
@@ -82,14 +84,16 @@ def run_plan(
             "config_path": str(plan.path),
             "config": plan.config.model_dump(mode="json"),
             "profile": plan.profile,
-            "experiments": [spec_json(spec) | {"spec_hash": spec_hash(spec)} for spec in
-                            plan.experiments],
+            "experiments": [
+                spec_json(spec) | {"spec_hash": spec_hash(spec)} for spec in plan.experiments
+            ],
         },
     )
     logger = _open_log(layout)
     summary = RunSummary(layout.root)
-    logger.info("run %s: %d experiments selected (profile %s)", plan.path, len(selected),
-                plan.profile)
+    logger.info(
+        "run %s: %d experiments selected (profile %s)", plan.path, len(selected), plan.profile
+    )
     with progress.track("matrix", len(selected)) as advance:
         for spec in selected:
             files = layout.experiment(spec.id)
@@ -106,13 +110,17 @@ def run_plan(
             except KeyboardInterrupt:
                 files.running.unlink(missing_ok=True)
                 raise
-            except Exception as error:  # noqa: BLE001 - one failure must not stop the matrix
+            except Exception as error:
                 message = _one_line(error)
                 write_text_atomic(files.traceback, traceback.format_exc())
                 write_json_atomic(
                     files.failure,
-                    {"status": "failed", "error": message, "traceback": "traceback.txt",
-                     "at": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+                    {
+                        "status": "failed",
+                        "error": message,
+                        "traceback": "traceback.txt",
+                        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    },
                 )
                 files.running.unlink(missing_ok=True)
                 logger.error("%s: failed: %s", spec.id, message)
@@ -124,8 +132,10 @@ def run_plan(
                 logger.info("%s: complete %s", spec.id, _headline(results))
                 echo(f"[green]{spec.id}[/green] complete {_headline(results)}")
             advance(1)
-    logger.info("run finished: %s", {s: list(summary.states.values()).count(s)
-                                     for s in set(summary.states.values())})
+    logger.info(
+        "run finished: %s",
+        {s: list(summary.states.values()).count(s) for s in set(summary.states.values())},
+    )
     return summary
 
 

@@ -1,10 +1,11 @@
-"""Seeded bootstrap confidence intervals for any metric: the CI behind every number benchlab reports.
+"""Seeded bootstrap CIs for any metric: the interval behind every number benchlab reports.
 
 Rows of the given arrays are resampled jointly (gold and prediction stay paired), the
 statistic is recomputed on each resample, and the interval is read off that distribution:
 `percentile` takes its quantiles, `bca` corrects them for bias and skew with a jackknife
 acceleration (Efron and Tibshirani 1993, eq. 14.9-14.15; the same estimator as
-`scipy.stats.bootstrap(method="BCa")`). Resamples whose statistic is NaN (an undefined F1 on a
+`scipy.stats.bootstrap(method="BCa")`; above 2000 rows the jackknife leaves out groups of
+rows, see `resampling.jackknife_values`). Resamples whose statistic is NaN (an undefined F1 on a
 resample without positives) are dropped.
 """
 
@@ -203,8 +204,14 @@ def bootstrap_ci_clustered(
             everyone = np.arange(n_clusters)
             jackknife = np.array(
                 [
-                    float(statistic(*[c[_rows_of(everyone[everyone != g], order, starts, sizes)]
-                                      for c in columns]))
+                    float(
+                        statistic(
+                            *[
+                                c[_rows_of(everyone[everyone != g], order, starts, sizes)]
+                                for c in columns
+                            ]
+                        )
+                    )
                     for g in range(n_clusters)
                 ]
             )

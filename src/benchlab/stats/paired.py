@@ -79,7 +79,9 @@ def mcnemar_exact(correct_a: ArrayLike, correct_b: ArrayLike) -> PairedTestResul
     equally likely to favour A or B, so p = min(1, 2 x BinomCDF(min(b, c); b + c, 1/2)).
     No CI is attached: use `paired_bootstrap_difference` for an interval.
     """
-    a, b = (_correctness(x, name) for x, name in ((correct_a, "correct_a"), (correct_b, "correct_b")))
+    a, b = (
+        _correctness(x, name) for x, name in ((correct_a, "correct_a"), (correct_b, "correct_b"))
+    )
     as_columns([a, b])
     a_only, b_only = int(np.sum(a & ~b)), int(np.sum(~a & b))
     discordant = a_only + b_only

@@ -110,6 +110,12 @@ class Task(ABC):
     def score(self, example: Example, responses: Sequence[Any]) -> Prediction:
         """Turn the backend's answers to `requests_for(example)` into a prediction."""
 
+    def score_batch(
+        self, examples: Sequence[Example], responses: Sequence[Sequence[Any]]
+    ) -> list[Prediction]:
+        """Score a chunk at once; tasks whose scoring calls out (a judge) override it."""
+        return [self.score(e, r) for e, r in zip(examples, responses, strict=True)]
+
     @abstractmethod
     def metrics(
         self, predictions: Sequence[Prediction], *, seed: int = 0, n_resamples: int = 1000

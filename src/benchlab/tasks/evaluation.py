@@ -45,9 +45,10 @@ def evaluate(
         ]
         flat = [request for requests in per_example for request in requests]
         answers = answer_requests(backend, flat)
-        offset = 0
-        for example, requests in zip(chunk, per_example, strict=True):
-            predictions.append(task.score(example, answers[offset : offset + len(requests)]))
+        grouped, offset = [], 0
+        for requests in per_example:
+            grouped.append(answers[offset : offset + len(requests)])
             offset += len(requests)
+        predictions.extend(task.score_batch(chunk, grouped))
         context.advance(len(chunk))
     return predictions

@@ -31,7 +31,8 @@ class FewShotSampler:
             return []
         rng = random.Random(f"{self.seed}:{example.id}")
         candidates = [
-            e for e in rng.sample(self.pool, min(len(self.pool), self.k + 8))
+            e
+            for e in rng.sample(self.pool, min(len(self.pool), self.k + 8))
             if e.id != example.id and e.data != example.data
         ]
         if len(candidates) < self.k:

@@ -1,0 +1,328 @@
+"""The program that runs inside the sandbox, before and around the untrusted code.
+
+Why a separate script: it must start in a fresh interpreter, use only the standard library and
+lock the process down (limits, uid, seccomp, audit hook) before a single untrusted line runs.
+
+Protocol: argv is `_harness.py IN_FD OUT_FD`. The parent writes one JSON payload to IN_FD and
+closes it; the payload carries a random nonce, so the nonce never appears in argv, the
+environment, a file or the program source, and IN_FD is closed before untrusted code starts.
+The harness writes JSON lines to OUT_FD: `started` once locked down, then `passed` with the
+nonce only after every test statement has returned, or `failed` with the reason. The parent
+counts a pass only when the nonce matches, so exiting early (`sys.exit(0)`, `os._exit(0)`)
+never looks like success. While untrusted code runs, the audit hook refuses the ways Python
+offers to reach the harness's frames or memory (frame and gc introspection, ctypes,
+/proc), so the nonce cannot be read back; a pass therefore means the test code returned.
+"""
+
+import builtins
+import json
+import os
+import resource
+import sys
+import types
+
+_DENIED_EVENTS = frozenset(
+    {
+        # introspection that reaches the harness's frames, locals or memory
+        "sys._getframe",
+        "sys._current_frames",
+        "sys._current_exceptions",
+        "sys.settrace",
+        "sys.setprofile",
+        "gc.get_objects",
+        "gc.get_referrers",
+        "gc.get_referents",
+        "function.__new__",
+        "code.__new__",
+        # processes: no children, no signals to others
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.fork",
+        "os.forkpty",
+        "os.kill",
+        "os.killpg",
+        "subprocess.Popen",
+        "pty.spawn",
+        # network (seccomp refuses the syscall too)
+        "socket.__new__",
+        "socket.connect",
+        "socket.bind",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.sendto",
+        # permissions and ownership
+        "os.chmod",
+        "os.chown",
+        "os.chflags",
+        "shutil.chown",
+    }
+)
+_DENIED_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame"})
+# Python signal handlers receive the interrupted frame, and ctypes reads raw memory: both
+# modules are dropped from sys.modules before untrusted code and may not be imported again.
+_DENIED_IMPORTS = frozenset({"signal", "_signal", "ctypes", "_ctypes"})
+
+_SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
+_NR_IO_URING_SETUP = 425
+
+
+class SandboxViolation(ValueError):
+    """Raised by the audit hook; a ValueError so stdlib `except ValueError` probes still work."""
+
+
+def _install_seccomp():
+    """Refuse socket(2) and io_uring_setup(2) with EACCES, in this process and its children."""
+    machine = os.uname().machine
+    if machine not in _SECCOMP_ARCH:
+        return False
+    import ctypes
+
+    arch, nr_socket = _SECCOMP_ARCH[machine]
+    ret_errno = 0x00050000 | 13  # SECCOMP_RET_ERRNO | EACCES
+    program = [
+        (0x20, 0, 0, 4),  # ld arch
+        (0x15, 1, 0, arch),  # jeq arch -> skip kill
+        (0x06, 0, 0, 0x80000000),  # ret KILL_PROCESS (foreign ABI, e.g. int 0x80)
+        (0x20, 0, 0, 0),  # ld syscall number
+        (0x35, 3, 0, 0x40000000),  # jge x32 bit -> errno
+        (0x15, 2, 0, nr_socket),  # jeq socket -> errno
+        (0x15, 1, 0, _NR_IO_URING_SETUP),  # jeq io_uring_setup -> errno
+        (0x06, 0, 0, 0x7FFF0000),  # ret ALLOW
+        (0x06, 0, 0, ret_errno),  # ret ERRNO
+    ]
+
+    class Filter(ctypes.Structure):
+        _fields_ = [
+            ("code", ctypes.c_ushort),
+            ("jt", ctypes.c_ubyte),
+            ("jf", ctypes.c_ubyte),
+            ("k", ctypes.c_uint),
+        ]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+    filters = (Filter * len(program))(*[Filter(*row) for row in program])
+    fprog = Program(len(program), filters)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong,
+                           ctypes.c_ulong]  # fmt: skip
+    if libc.prctl(38, 1, None, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        return False
+    return libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) == 0  # PR_SET_SECCOMP, FILTER
+
+
+def _mount_private_fs(tmpfs_bytes, exposures):
+    """In a fresh mount namespace: private dirs emptied but for the interpreter, everything
+    read-only, then a private tmpfs /tmp and /dev/shm."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    ms_rdonly, ms_nosuid, ms_nodev, ms_noexec = 1, 2, 4, 8
+    ms_remount, ms_bind, ms_rec, ms_private = 32, 4096, 16384, 1 << 18
+    libc.mount(None, b"/", None, ms_rec | ms_private, None)
+    for directory, paths in exposures:
+        handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in paths]
+        if libc.mount(b"tmpfs", directory.encode(), b"tmpfs", ms_nosuid | ms_nodev,
+                      b"size=1m,mode=0755") != 0:  # fmt: skip
+            raise OSError(ctypes.get_errno(), f"cannot hide {directory}")
+        for path, handle in handles:
+            os.makedirs(path, exist_ok=True)
+            source = f"/proc/self/fd/{handle}".encode()
+            if libc.mount(source, path.encode(), None, ms_bind | ms_rec, None) != 0:
+                raise OSError(ctypes.get_errno(), f"cannot expose {path}")
+            os.close(handle)
+    with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+        points = [line.split()[4] for line in handle]
+    root_readonly = False
+    for point in points:
+        path = point.encode().decode("unicode_escape").encode("latin-1")
+        try:
+            keep = os.statvfs(path).f_flag & (ms_nosuid | ms_nodev | ms_noexec | 1024 | 2048)
+        except OSError:
+            continue
+        flags = ms_remount | ms_bind | ms_rdonly | keep
+        if libc.mount(None, path, None, flags, None) == 0 and point == "/":
+            root_readonly = True
+    options = f"size={tmpfs_bytes},mode=0755".encode()
+    if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", ms_nosuid | ms_nodev, options) != 0:
+        raise OSError(ctypes.get_errno(), "cannot mount a private /tmp")
+    if os.path.isdir("/dev/shm"):
+        libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", ms_nosuid | ms_nodev, options)
+    return root_readonly
+
+
+def _set_limits(limits):
+    cpu = limits["cpu_seconds"]
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    if limits["memory_bytes"]:
+        memory = limits["memory_bytes"]
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    size = limits["file_size_bytes"]
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"], limits["open_files"]))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if limits["nproc"]:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"]))
+
+
+def _drop_privileges(uid):
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def _make_guard():
+    """An audit hook that refuses introspection, processes, sockets and /proc while active."""
+    realpath = os.path.realpath
+    denied_events = _DENIED_EVENTS
+    denied_attributes = _DENIED_ATTRIBUTES
+    denied_imports = _DENIED_IMPORTS
+    violation = SandboxViolation
+    state = {"active": False}
+
+    def hook(event, args):
+        if not state["active"]:
+            return
+        if event in denied_events or event.startswith("ctypes."):
+            raise violation(f"sandbox: {event} is not allowed")
+        if event == "import" and args and type(args[0]) is str:
+            if args[0].partition(".")[0] in denied_imports:
+                raise violation(f"sandbox: importing {args[0]} is not allowed")
+        elif event == "object.__getattr__" and len(args) > 1 and type(args[1]) is str:
+            if args[1] in denied_attributes:
+                raise violation(f"sandbox: reading .{args[1]} is not allowed")
+        elif event == "open" and args:
+            path = args[0]
+            if type(path) is bytes:
+                path = path.decode("utf-8", "surrogateescape")
+            if type(path) is not str:
+                return  # a file descriptor: already open, nothing new is reached
+            resolved = realpath(path)
+            if resolved == "/proc" or resolved.startswith("/proc/"):
+                raise violation("sandbox: /proc is not readable")
+
+    return hook, state
+
+
+def _stay_as_init():
+    """As PID 1 of a new namespace, fork: the child runs the program, this process reaps.
+
+    PID 1 ignores signals it has no handler for, including SIGXCPU from the CPU limit, so the
+    program must not run as PID 1. This process exits with the program's status (128 + signal
+    when killed), and the kernel then kills whatever else is left in the namespace.
+    """
+    child = os.fork()
+    if child == 0:
+        return
+    for fd in range(3, 256):
+        try:  # noqa: SIM105 - keeps the harness's imports minimal
+            os.close(fd)
+        except OSError:
+            pass
+    while True:
+        pid, status = os.wait()
+        if pid == child:
+            code = os.waitstatus_to_exitcode(status)
+            os._exit(128 - code if code < 0 else code)
+
+
+def _describe(error):
+    name = type(error).__name__ if type(type(error)) is type else "Exception"
+    try:
+        text = str(error)
+    except BaseException:
+        text = "<unprintable>"
+    if isinstance(error, SystemExit):
+        return f"SystemExit: exit({text}) before the checks completed"
+    return f"{name}: {text}" if text else name
+
+
+def _main():
+    in_fd, out_fd = int(sys.argv[1]), int(sys.argv[2])
+    chunks = []
+    while True:
+        chunk = os.read(in_fd, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(in_fd)
+    payload = json.loads(b"".join(chunks))
+    nonce = payload.pop("nonce")
+    dumps, write, hard_exit = json.dumps, os.write, os._exit
+    if os.getpid() == 1:
+        _stay_as_init()
+
+    def emit(record):
+        write(out_fd, (dumps(record) + "\n").encode())
+
+    if payload.get("nice"):
+        os.nice(payload["nice"])
+    root_readonly = None
+    if payload.get("mount_private_fs"):
+        root_readonly = _mount_private_fs(payload["tmpfs_bytes"], payload["exposures"])
+    workdir = payload.get("workdir")
+    if workdir:
+        os.makedirs(workdir, exist_ok=True)
+        os.chmod(workdir, 0o777)
+        os.chdir(workdir)
+    _set_limits(payload["limits"])
+    seccomp = _install_seccomp()
+    uid = payload.get("uid")
+    if uid is not None and os.geteuid() == 0:
+        _drop_privileges(uid)
+    pristine = dict(builtins.__dict__)
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    for name in [m for m in sys.modules if m.partition(".")[0] in _DENIED_IMPORTS]:
+        del sys.modules[name]
+    del globals()["_main"]
+    hook, guard = _make_guard()
+    if payload.get("guard", True):
+        sys.addaudithook(hook)
+    emit(
+        {
+            "event": "started",
+            "uid": os.getuid(),
+            "seccomp": seccomp,
+            "guard": bool(payload.get("guard", True)),
+            "root_readonly": root_readonly,
+        }
+    )
+    code, context, test = payload["code"], payload["context"], payload["test"]
+    exports = payload["exports"]
+    del payload
+    # Untrusted code from here on; `nonce` lives only in this frame, which it cannot reach.
+    guard["active"] = True
+    try:
+        program_globals = {"__builtins__": builtins}
+        exec(compile(code, "<program>", "exec"), program_globals)
+        test_globals = {k: v for k, v in program_globals.items() if type(k) is str}
+        test_globals["__builtins__"] = dict(pristine)
+        if context:
+            exec(compile(context, "<context>", "exec"), test_globals)
+        for name in exports:
+            if name not in program_globals:
+                raise NameError(f"the program does not define {name!r}")
+            test_globals[name] = program_globals[name]
+        del program_globals
+        if test:
+            exec(compile(test, "<test>", "exec"), test_globals)
+    except BaseException as error:  # every way out of untrusted code is a failure
+        outcome = {"event": "failed", "reason": _describe(error)[:2000]}
+    else:
+        outcome = {"event": "passed", "token": nonce}
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:  # noqa: SIM105 - contextlib could be monkeypatched by the program by now
+            stream.flush()
+        except BaseException:  # the program may have replaced or closed them
+            pass
+    try:  # noqa: SIM105
+        emit(outcome)
+    except BaseException:  # a closed report channel is the program's doing
+        pass
+    hard_exit(0)
+
+
+_main()

@@ -1,0 +1,200 @@
+"""Which isolation this machine offers, and the command line that wraps a sandboxed program.
+
+Levels, strongest first:
+- ``bwrap``: bubblewrap gives a read-only root, private /tmp and /dev, new PID, network, IPC
+  and UTS namespaces, a new session, and death with the parent.
+- ``unshare``: util-linux `unshare` gives new mount, PID, network, IPC and UTS namespaces; the
+  harness then remounts everything read-only and mounts a private /tmp itself.
+- ``rlimits``: no namespaces (e.g. inside a locked-down container): rlimits, a dropped uid,
+  seccomp and the audit hook only, in a fresh host temporary directory.
+Every level adds rlimits, a scrubbed environment, seccomp (no sockets) and, when running as
+root, a dedicated unprivileged uid per worker slot, so RLIMIT_NPROC really bounds processes.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from benchlab.errors import BenchlabError
+
+__all__ = [
+    "ISOLATION_LEVELS",
+    "Isolation",
+    "IsolationPlan",
+    "SandboxUnavailableError",
+    "available_isolation",
+    "best_isolation",
+    "isolation_plan",
+    "python_exposures",
+]
+
+Isolation = Literal["bwrap", "unshare", "rlimits"]
+ISOLATION_LEVELS: tuple[Isolation, ...] = ("bwrap", "unshare", "rlimits")
+
+#: The work directory inside the namespaced levels (a private tmpfs, gone with the sandbox).
+INNER_WORKDIR = "/tmp/work"
+
+
+class SandboxUnavailableError(BenchlabError):
+    """An isolation level was requested that this machine cannot provide."""
+
+
+@dataclass(frozen=True)
+class IsolationPlan:
+    """How to start one sandboxed program at a given level."""
+
+    level: Isolation
+    prefix: tuple[str, ...]
+    mount_private_fs: bool
+    inner_workdir: str | None
+
+
+def _running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def sandbox_env(workdir: str) -> dict[str, str]:
+    """The whole environment a sandboxed program sees: no keys, tokens or proxies."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": workdir,
+        "TMPDIR": workdir,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+@functools.cache
+def python_exposures() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Private directories (e.g. /root) that hide the interpreter from the sandbox uid.
+
+    Each entry is (private directory, paths under it the sandbox needs). The namespaced levels
+    mount an empty tmpfs over the private directory and bind just those paths back read-only,
+    so the dropped uid can import the standard library but sees nothing else there.
+    """
+    needed = {
+        os.path.realpath(sys.base_prefix),
+        os.path.realpath(sys.prefix),
+        str(Path(__file__).resolve().parent),
+    }
+    hidden: dict[str, set[str]] = {}
+    for path in sorted(needed):
+        ancestor = Path(path)
+        blocking = None
+        for parent in [*reversed(ancestor.parents), ancestor]:
+            if str(parent) == "/":
+                continue
+            try:
+                mode = parent.stat().st_mode
+            except OSError:
+                break
+            if not mode & stat.S_IXOTH:
+                blocking = str(parent)
+                break
+        if blocking is not None:
+            hidden.setdefault(blocking, set()).add(path)
+    return tuple((directory, tuple(sorted(paths))) for directory, paths in sorted(hidden.items()))
+
+
+def _bwrap_prefix(tmpfs_bytes: int) -> tuple[str, ...]:
+    executable = shutil.which("bwrap")
+    if executable is None:
+        raise SandboxUnavailableError("bubblewrap (`bwrap`) is not installed")
+    argv = [
+        executable,
+        "--ro-bind", "/", "/",
+        "--dev", "/dev",
+        "--proc", "/proc",
+        "--size", str(tmpfs_bytes), "--tmpfs", "/tmp",
+        "--perms", "0777", "--dir", INNER_WORKDIR,
+        "--chdir", INNER_WORKDIR,
+    ]  # fmt: skip
+    if _running_as_root():
+        for directory, paths in python_exposures():
+            argv += ["--tmpfs", directory]
+            for path in paths:
+                between = Path(path).relative_to(directory).parents
+                for parent in reversed([Path(directory, p) for p in between][:-1]):
+                    argv += ["--perms", "0755", "--dir", str(parent)]
+                argv += ["--ro-bind", path, path]
+    argv += [
+        "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent", "--new-session",
+        "--clearenv",
+    ]  # fmt: skip
+    for key, value in sandbox_env(INNER_WORKDIR).items():
+        argv += ["--setenv", key, value]
+    if _running_as_root():
+        # The harness drops to the worker's own uid itself, then holds no capability at all.
+        argv += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        argv += ["--unshare-user"]
+    return (*argv, "--")
+
+
+def _unshare_prefix() -> tuple[str, ...]:
+    executable = shutil.which("unshare")
+    if executable is None:
+        raise SandboxUnavailableError("util-linux `unshare` is not installed")
+    user = () if _running_as_root() else ("--user", "--map-root-user")
+    return (
+        executable,
+        *user,
+        "--mount", "--net", "--pid", "--ipc", "--uts",
+        "--fork", "--kill-child", "--mount-proc",
+        "--",
+    )  # fmt: skip
+
+
+def isolation_plan(level: Isolation, tmpfs_bytes: int) -> IsolationPlan:
+    """The wrapper command and harness duties for `level` (raises if the tool is missing)."""
+    if level == "bwrap":
+        return IsolationPlan(level, _bwrap_prefix(tmpfs_bytes), False, INNER_WORKDIR)
+    if level == "unshare":
+        return IsolationPlan(level, _unshare_prefix(), True, INNER_WORKDIR)
+    if level == "rlimits":
+        return IsolationPlan(level, (), False, None)
+    raise SandboxUnavailableError(
+        f"unknown isolation level {level!r}; choose one of {', '.join(ISOLATION_LEVELS)}"
+    )
+
+
+@functools.cache
+def available_isolation(level: Isolation) -> bool:
+    """Whether `level` works here: probed once by running `true` inside its wrapper."""
+    if level == "rlimits":
+        return True
+    try:
+        plan = isolation_plan(level, 1 << 20)
+    except SandboxUnavailableError:
+        return False
+    probe = "/bin/true" if os.path.exists("/bin/true") else "true"
+    try:
+        completed = subprocess.run(
+            [*plan.prefix, probe],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return completed.returncode == 0
+
+
+def best_isolation() -> Isolation:
+    """The strongest level this machine provides (`rlimits` always works)."""
+    for level in ISOLATION_LEVELS:
+        if available_isolation(level):
+            return level
+    return "rlimits"

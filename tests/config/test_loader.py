@@ -1,0 +1,133 @@
+"""Malformed configs give one clear error naming file, field and value, and write nothing."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from benchlab.cli.main import app
+from benchlab.config.loader import load_plan
+from benchlab.errors import ConfigError
+from tests.helpers import write_config, write_jsonl
+
+
+def _mutate(path: Path, change) -> Path:
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_valid_config_expands_compatible_matrix(tmp_path: Path) -> None:
+    plan = load_plan(write_config(tmp_path / "c.yaml"))
+    ids = [spec.id for spec in plan.experiments]
+    assert ids == [
+        "tiny-bert_sentiment_finetune",
+        "tiny-llama_sentiment_zero-shot",
+        "tiny-llama_sentiment_few-shot",
+        "tiny-llama_sentiment_lora",
+    ]
+
+
+def test_include_and_exclude_rules(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path / "c.yaml",
+        matrix={
+            "include": [{"models": ["tiny-*"], "modes": ["*-shot", "finetune"]}],
+            "exclude": [{"modes": ["few-shot"]}],
+        },
+    )
+    ids = [spec.id for spec in load_plan(path).experiments]
+    assert ids == ["tiny-bert_sentiment_finetune", "tiny-llama_sentiment_zero-shot"]
+
+
+def test_several_seeds_get_their_own_ids(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "c.yaml", seeds=[1, 2])
+    ids = [spec.id for spec in load_plan(path).experiments]
+    assert "tiny-llama_sentiment_lora_s2" in ids and len(ids) == 8
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d: d["models"][0].update(colour="red"),
+            r"c\.yaml: models\[0\]\.colour: unknown field; allowed fields: \[.*'kind'",
+        ),
+        (
+            lambda d: d["models"][1].update(batch_size="lots"),
+            r"c\.yaml: models\[1\]\.batch_size: .*integer.*\(got 'lots'\)",
+        ),
+        (
+            lambda d: d["models"][0].update(kind="seq2seq"),
+            r"models\[0\]\.kind: Input should be 'encoder' or 'causal' \(got 'seq2seq'\)",
+        ),
+        (
+            lambda d: d["tasks"].append({"name": "squad"}),
+            r"tasks\[1\]: unknown task 'squad'; available: \[.*'sst2'",
+        ),
+        (
+            lambda d: d["modes"].append({"name": "magic"}),
+            r"modes\[4\]: unknown mode type 'magic'; available: \[.*'lora'",
+        ),
+        (
+            lambda d: d["modes"][3].update(rank=4),
+            r"modes\[3\]\.rank: unknown field; allowed fields: \[.*'r'",
+        ),
+        (
+            lambda d: d["modes"][2].update(k=0),
+            r"modes\[2\]\.k: Input should be greater than or equal to 1 \(got 0\)",
+        ),
+        (
+            lambda d: d["tasks"][0].update(eval="missing/nowhere.jsonl"),
+            r"tasks\[0\] \(sentiment\): data file not found: missing/nowhere\.jsonl",
+        ),
+        (
+            lambda d: d["tasks"][0]["columns"].update(label="sentiment_label"),
+            r"columns\.label is 'sentiment_label' but the file has columns",
+        ),
+        (
+            lambda d: d.update(matrix={"include": [{"models": ["gpt-*"]}]}),
+            r"matrix: no compatible experiment selected",
+        ),
+    ],
+)
+def test_malformed_config_gives_one_clear_error(tmp_path: Path, change, expected: str) -> None:
+    path = _mutate(write_config(tmp_path / "c.yaml"), change)
+    with pytest.raises(ConfigError, match=expected):
+        load_plan(path)
+
+
+def test_cli_prints_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    path = _mutate(write_config(tmp_path / "c.yaml"), lambda d: d.update(sedes=[1]))
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(out)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "sedes: unknown field" in lines[0]
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"config file not found: .*nope\.yaml"):
+        load_plan(tmp_path / "nope.yaml")
+
+
+def test_relative_data_paths_resolve_against_the_config(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    write_jsonl(tmp_path / "data" / "e.jsonl", [{"text": "a b", "label": "negative", "id": "1"}])
+    path = _mutate(
+        write_config(tmp_path / "c.yaml"),
+        lambda d: d["tasks"][0].update(eval="data/e.jsonl"),
+    )
+    assert load_plan(path).experiments
+
+
+def test_shipped_configs_validate() -> None:
+    root = Path(__file__).resolve().parents[2] / "configs"
+    for name in ("quick.yaml", "full.yaml"):
+        plan = load_plan(root / name)
+        assert plan.experiments
+    assert len(load_plan(root / "full.yaml").experiments) == 30
