@@ -50,8 +50,9 @@ def write_experiment(
     ids = ids or [f"{task}-{i}" for i in range(len(gold))]
     with (folder / "predictions.jsonl").open("w", encoding="utf-8") as handle:
         for key, g, p in zip(ids, gold, pred, strict=True):
-            scores = {name: (0.8 if i == p else 0.2 / (len(labels) - 1)) for i, name in
-                      enumerate(labels)}
+            scores = {
+                name: (0.8 if i == p else 0.2 / (len(labels) - 1)) for i, name in enumerate(labels)
+            }
             row = {
                 "id": key,
                 "input": f"text of {key}",

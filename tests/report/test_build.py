@@ -1,4 +1,4 @@
-"""build_report on hand-made runs: files, CSV rows, a self-contained page, partial runs, baselines."""
+"""build_report on hand-made runs: files, CSV rows, a self-contained page, partial runs."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def partial_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four complete experiments, one failed, one pending; report built once."""
     run_dir = tmp_path_factory.mktemp("partial-run")
     write_plan(run_dir, IDS)
-    gold, enc = planted_predictions(300, 0.90, seed=1)
+    gold, _ = planted_predictions(300, 0.90, seed=1)
     for experiment_id, accuracy, kind, params, seed in (
         ("minilm_sentiment_finetune", 0.90, "encoder", 22_000_000, 1),
         ("tinybert_sentiment_finetune", 0.70, "encoder", 4_000_000, 2),
@@ -43,8 +43,15 @@ def partial_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ):
         _, pred = planted_predictions(300, accuracy, seed=seed, gold=gold)
         train = None if "shot" in experiment_id else 30.0
-        write_experiment(run_dir, experiment_id, gold, pred, kind=kind, total_parameters=params,
-                         train_seconds=train)
+        write_experiment(
+            run_dir,
+            experiment_id,
+            gold,
+            pred,
+            kind=kind,
+            total_parameters=params,
+            train_seconds=train,
+        )
     write_failed(run_dir, "tinyllama_sentiment_zero-shot", "CUDA out of memory at batch 3")
     build_report(run_dir)
     return run_dir
@@ -52,8 +59,13 @@ def partial_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_report_files_exist(partial_run: Path) -> None:
     analysis = partial_run / "analysis"
-    for name in ("comparison_table.csv", "accuracy_comparison.png", "latency_comparison.png",
-                 "summary_stats.txt", "report.html"):
+    for name in (
+        "comparison_table.csv",
+        "accuracy_comparison.png",
+        "latency_comparison.png",
+        "summary_stats.txt",
+        "report.html",
+    ):
         assert (analysis / name).stat().st_size > 0, name
     assert (analysis / "accuracy_comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -66,9 +78,21 @@ def test_csv_has_a_row_per_experiment_including_failed(partial_run: Path) -> Non
     assert rows["tinyllama_sentiment_zero-shot"]["error"] == "CUDA out of memory at batch 3"
     assert rows["tinyllama_topic_lora"]["state"] == "pending"
     complete = rows["minilm_sentiment_finetune"]
-    for column in ("accuracy", "accuracy_ci_low", "accuracy_ci_high", "accuracy_n", "f1", "mcc",
-                   "train_seconds", "latency_p50_ms", "latency_p95_ms", "throughput_per_s",
-                   "peak_rss_mb", "trainable_percent", "total_parameters"):
+    for column in (
+        "accuracy",
+        "accuracy_ci_low",
+        "accuracy_ci_high",
+        "accuracy_n",
+        "f1",
+        "mcc",
+        "train_seconds",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "throughput_per_s",
+        "peak_rss_mb",
+        "trainable_percent",
+        "total_parameters",
+    ):
         assert complete[column] != "", column
     assert float(complete["accuracy"]) == pytest.approx(0.90)
 
@@ -95,8 +119,11 @@ def test_default_baseline_is_best_encoder_finetune(partial_run: Path) -> None:
     analysis = analyse_run(partial_run)
     assert analysis.baselines["sentiment"].experiment_id == "minilm_sentiment_finetune"
     candidates = [c.b.experiment_id for c in analysis.per_task["sentiment"]]
-    assert candidates == ["tinybert_sentiment_finetune", "tinyllama_sentiment_lora",
-                          "tinyllama_sentiment_few-shot"]
+    assert candidates == [
+        "tinybert_sentiment_finetune",
+        "tinyllama_sentiment_lora",
+        "tinyllama_sentiment_few-shot",
+    ]
     tested = {tuple(sorted(c.key)) for c in analysis.comparisons}
     assert len(tested) == len(analysis.comparisons)
     for c in analysis.comparisons:

@@ -41,7 +41,10 @@ def test_planted_difference_is_significant_and_matches_statsmodels(tmp_path: Pat
     assert comparison.supports_claim
     assert "a significant difference" in describe_comparison(comparison)
     assert {d.metric: d.test for d in comparison.differences} == {
-        "accuracy": "McNemar", "f1": "permutation", "mcc": "permutation"}
+        "accuracy": "McNemar",
+        "f1": "permutation",
+        "mcc": "permutation",
+    }
     assert all(d.significant for d in comparison.differences)
 
 
@@ -70,8 +73,10 @@ def test_holm_is_applied_across_comparisons(tmp_path: Path) -> None:
     write_experiment(tmp_path, "same_sent_lora", gold, _from_correct(gold, a_right))
     write_experiment(tmp_path, "other_sent_lora", gold, _from_correct(gold, a_right))
     r = _records(tmp_path)
-    raw = [compare(r["ref_sent_finetune"], r[k]) for k in
-           ("cand_sent_lora", "same_sent_lora", "other_sent_lora")]
+    raw = [
+        compare(r["ref_sent_finetune"], r[k])
+        for k in ("cand_sent_lora", "same_sent_lora", "other_sent_lora")
+    ]
     alone = apply_holm(raw[:1])[0].primary
     assert alone.p_value == pytest.approx(0.0414, abs=1e-3) and alone.significant
     together = apply_holm(raw)

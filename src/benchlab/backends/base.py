@@ -27,6 +27,8 @@ class Backend(ABC):
 
     #: Examples per forward pass; the runner sets it to 1 to measure per-example latency.
     batch_size: int = 8
+    #: The exact weights behind the backend (hub commit or local content hash), for provenance.
+    revision: str | None = None
 
     @property
     @abstractmethod

@@ -52,23 +52,32 @@ def load_causal_model(spec: ModelSpec, **kwargs: Any) -> tuple[Any, Any]:
 
 def causal_backend(spec: ModelSpec, model: Any, tokenizer: Any, *extra: str) -> HFCausalBackend:
     """Wrap a loaded causal model; `extra` distinguishes adapters in the fingerprint."""
-    return HFCausalBackend(
+    from benchlab.backends.cache import ResponseCache
+
+    revision = model_revision(spec, model)
+    backend = HFCausalBackend(
         model,
         tokenizer,
         max_length=spec.max_length,
         batch_size=spec.batch_size,
-        fingerprint=fingerprint_of(spec, model_revision(spec, model), *extra),
+        fingerprint=fingerprint_of(spec, revision, *extra),
+        cache=ResponseCache(spec.cache_path) if spec.cache_path else None,
     )
+    backend.revision = revision
+    return backend
 
 
 def encoder_backend(
     spec: ModelSpec, model: Any, tokenizer: Any, *extra: str
 ) -> HFEncoderClassifier:
     """Wrap a (fine-tuned) sequence classifier."""
-    return HFEncoderClassifier(
+    revision = model_revision(spec, model)
+    backend = HFEncoderClassifier(
         model,
         tokenizer,
         max_length=spec.max_length,
         batch_size=spec.batch_size,
-        fingerprint=fingerprint_of(spec, model_revision(spec, model), *extra),
+        fingerprint=fingerprint_of(spec, revision, *extra),
     )
+    backend.revision = revision
+    return backend

@@ -45,6 +45,9 @@ class ModelSpec(_Strict):
     batch_size: int = Field(8, ge=1)
     max_length: int = Field(512, ge=8)
     trust_remote_code: bool = False
+    cache_path: str | None = Field(
+        None, description="SQLite file caching this model's answers across runs (opt-in)"
+    )
 
     _name = field_validator("name")(_check_name)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from benchlab.backends.base import Backend
-from benchlab.backends.requests import GenerationRequest
+from benchlab.backends.requests import GenerationRequest, LoglikelihoodRequest
 from benchlab.errors import DataError
 from benchlab.judge.run import JudgePrompt
 
@@ -23,6 +23,7 @@ __all__ = [
     "load_prompt_file",
     "prompts_from_task",
     "read_records",
+    "task_prompt",
 ]
 
 
@@ -85,36 +86,65 @@ def load_prompt_file(
     return prompts
 
 
-def _first_prompt_text(requests: Sequence[Any]) -> str | None:
+def _with_choices(context: str, choices: Sequence[str]) -> str:
+    """A log-likelihood context with its scored choices listed, before a final cue line."""
+    listed = "Options: " + " | ".join(choices)
+    head, _, cue = context.rstrip().rpartition("\n")
+    if head and cue.rstrip().endswith(":"):  # "Answer:", "Label:" stays the last line
+        return f"{head}\n{listed}\n{cue}"
+    return f"{context.rstrip()}\n{listed}"
+
+
+def task_prompt(task: Any, example: Any) -> tuple[str, str | None]:
+    """The question a judge (and a candidate) reads for a task example, and its gold answer.
+
+    A task may say it itself with `judge_prompt(example) -> (question, gold text or None)`.
+    Otherwise: a generation request's prompt; or a log-likelihood context, with the scored
+    continuations listed as options (multiple choice, classification) and the gold index
+    turned into the gold choice's text.
+    """
+    hook = getattr(task, "judge_prompt", None)
+    if callable(hook):
+        question, reference = hook(example)
+        return str(question), None if reference is None else str(reference)
+    from benchlab.tasks.base import EvalContext
+
+    gold = example.gold
+    requests = task.requests_for(example, (), EvalContext())
     for request in requests:
-        for attribute in ("prompt", "context"):
-            if isinstance(getattr(request, attribute, None), str):
-                return getattr(request, attribute)
-    return None
+        if isinstance(request, GenerationRequest):
+            return request.prompt, None if gold is None else str(gold)
+    scored = [r for r in requests if isinstance(r, LoglikelihoodRequest)]
+    if not scored:
+        raise DataError(f"task {task.name!r} example {example.id!r}: no prompt text to judge")
+    context = scored[0].context
+    choices = [r.continuation.strip() for r in scored if r.context == context]
+    if len(choices) < 2:
+        return context, None if gold is None else str(gold)
+    index_gold = isinstance(gold, int) and not isinstance(gold, bool) and 0 <= gold < len(choices)
+    reference = choices[gold] if index_gold else (None if gold is None else str(gold))
+    return _with_choices(context, choices), reference
 
 
 def prompts_from_task(
     task_type: str, name: str, options: dict[str, Any], *, limit: int | None = None
 ) -> list[JudgePrompt]:
-    """A task's eval examples as prompts: the text of its first request, gold as reference.
+    """A task's eval examples as prompts (see `task_prompt`), gold answers as references.
 
     Ids are `TASK/EXAMPLE_ID`, so that answers files for several tasks cannot collide.
     """
-    from benchlab.tasks.base import EvalContext
     from benchlab.tasks.registry import build_task
 
     try:
         task = build_task(task_type, name, options)
     except KeyError as exc:
         raise DataError(f"judge category: unknown task type {task_type!r}") from exc
-    examples = task.load_split("eval")[:limit]
     prompts = []
-    for example in examples:
-        text = _first_prompt_text(task.requests_for(example, (), EvalContext()))
-        if text is None:
-            raise DataError(f"task {name!r} example {example.id!r}: no prompt text to judge")
-        gold = None if example.gold is None else str(example.gold)
-        prompts.append(JudgePrompt(id=f"{name}/{example.id}", question=text, reference=gold))
+    for example in task.load_split("eval")[:limit]:
+        question, reference = task_prompt(task, example)
+        prompts.append(
+            JudgePrompt(id=f"{name}/{example.id}", question=question, reference=reference)
+        )
     return prompts
 
 

@@ -2,13 +2,15 @@
 
 `run_pairwise_judgement` does not care where prompts and answers came from (a task, a JSONL
 prompt set, a model, a file of precomputed answers); it only needs them keyed by prompt id.
+It is `judge_pairs` (the calls) followed by `summarize_judgement` (the numbers); the matrix
+task calls the first per chunk of examples and the second once on all pair records.
 A budget stop or an endpoint that keeps failing stops the run cleanly: calls in flight finish,
 pairs judged in both orders are kept and scored, the rest are counted as unjudged.
 """
 
 from __future__ import annotations
 
-import random
+import hashlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -35,8 +37,11 @@ __all__ = [
     "JudgeCategory",
     "JudgeOutcome",
     "JudgePrompt",
+    "JudgedPairs",
     "PairRecord",
+    "judge_pairs",
     "run_pairwise_judgement",
+    "summarize_judgement",
 ]
 
 
@@ -134,12 +139,27 @@ class JudgeOutcome:
         return self.stopped_reason is None and self.unjudged_pairs == 0
 
 
+@dataclass
+class JudgedPairs:
+    """The pair records of one batch of judgments, and why judging stopped early, if it did."""
+
+    records: list[PairRecord]
+    unjudged: int = 0
+    stopped_reason: str | None = None
+
+
 @dataclass(frozen=True)
 class _Job:
     pair: tuple[str, str, str]  # (candidate, category, prompt id)
     slot: str  # "first", "second" or "repeat"
     messages: list[dict[str, str]]
     salt: str = ""
+
+
+def _repeat_selected(pair: tuple[str, str, str], fraction: float, seed: int) -> bool:
+    """Whether a pair is judged twice: a seeded hash of the pair, so chunking cannot change it."""
+    digest = hashlib.sha256(f"{seed}\x00{chr(0).join(pair)}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
 def _build_jobs(
@@ -151,7 +171,6 @@ def _build_jobs(
 ) -> tuple[list[_Job], dict[tuple[str, str, str], tuple[JudgePrompt, str, str]]]:
     jobs: list[_Job] = []
     pairs: dict[tuple[str, str, str], tuple[JudgePrompt, str, str]] = {}
-    rng = random.Random(seed)
     for candidate, answers in candidate_answers.items():
         for category in categories:
             missing = [p.id for p in category.prompts if p.id not in answers]
@@ -175,7 +194,7 @@ def _build_jobs(
                 jobs.append(
                     _Job(key, "second", render(prompt.question, theirs, ours, prompt.reference))
                 )
-                if rng.random() < repeat_fraction:
+                if _repeat_selected(key, repeat_fraction, seed):
                     jobs.append(_Job(key, "repeat", jobs[-2].messages, salt="repeat-1"))
     return jobs, pairs
 
@@ -256,7 +275,7 @@ def _summarize_candidate(
     return CandidateSummary(candidate, per_category, overall, weighted, used, flips)
 
 
-def run_pairwise_judgement(
+def judge_pairs(
     categories: Sequence[JudgeCategory],
     candidate_answers: Mapping[str, Mapping[str, str]],
     reference_answers: Mapping[str, str],
@@ -265,10 +284,9 @@ def run_pairwise_judgement(
     reference_name: str = "reference",
     concurrency: int = 4,
     repeat_fraction: float = 0.1,
-    n_resamples: int = 1000,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
-) -> JudgeOutcome:
+) -> JudgedPairs:
     """Judge each candidate against the reference on every prompt, in both orders.
 
     `candidate_answers` maps a candidate name to its answers by prompt id; `reference_answers`
@@ -284,7 +302,6 @@ def run_pairwise_judgement(
 
     records: list[PairRecord] = []
     unjudged = 0
-    repeat_matches: list[bool] = []
     for key, (prompt, ours, theirs) in pairs.items():
         first, second = replies.get((key, "first")), replies.get((key, "second"))
         if first is None or second is None:
@@ -311,17 +328,34 @@ def run_pairwise_judgement(
         if (repeat := replies.get((key, "repeat"))) is not None:
             record.repeat_verdict = parse_verdict(repeat.text).label
             record.repeat_text = repeat.text
-            if v_first is not None and record.repeat_verdict is not None:
-                repeat_matches.append(v_first == record.repeat_verdict)
         records.append(record)
+    return JudgedPairs(records, unjudged, stopped_reason)
 
+
+def summarize_judgement(
+    judged: JudgedPairs,
+    categories: Sequence[JudgeCategory],
+    candidates: Sequence[str],
+    *,
+    judge_identity: str,
+    reference_name: str = "reference",
+    cost: Mapping[str, Any] | None = None,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> JudgeOutcome:
+    """Metrics per candidate and category, judge quality and Bradley-Terry from pair records."""
+    records = judged.records
     summaries = {
         name: _summarize_candidate(name, records, categories, n_resamples, seed)
-        for name in candidate_answers
+        for name in candidates
     }
     quality = judge_quality(
         flips=[bool(r.flipped) for r in records if r.flipped is not None],
-        repeat_matches=repeat_matches,
+        repeat_matches=[
+            r.verdict_candidate_first == r.repeat_verdict
+            for r in records
+            if r.verdict_candidate_first is not None and r.repeat_verdict is not None
+        ],
         length_cases=[
             LengthCase(r.outcome == "win", len(r.candidate_answer), len(r.reference_answer))
             for r in records
@@ -331,7 +365,7 @@ def run_pairwise_judgement(
         judged_pairs=len(records),
     )
     bradley_terry = None
-    if len(candidate_answers) >= 2:  # more than two models: candidates plus the reference
+    if len(candidates) >= 2:  # more than two models: candidates plus the reference
         from benchlab.stats import bradley_terry_with_ci
 
         tournament = [
@@ -341,16 +375,53 @@ def run_pairwise_judgement(
         ]
         if tournament:
             bradley_terry = bradley_terry_with_ci(tournament, n_resamples=n_resamples, seed=seed)
-    ledger = getattr(judge, "ledger", None)
     return JudgeOutcome(
-        judge=judge.identity,
+        judge=judge_identity,
         reference=reference_name,
         records=records,
         summaries=summaries,
         quality=quality,
         bradley_terry=bradley_terry,
-        cost=ledger.summary() if ledger is not None else {},
-        unjudged_pairs=unjudged,
-        stopped_reason=stopped_reason,
+        cost=dict(cost or {}),
+        unjudged_pairs=judged.unjudged,
+        stopped_reason=judged.stopped_reason,
         templates={c.name: c.template.name for c in categories},
+    )
+
+
+def run_pairwise_judgement(
+    categories: Sequence[JudgeCategory],
+    candidate_answers: Mapping[str, Mapping[str, str]],
+    reference_answers: Mapping[str, str],
+    judge: JudgeClient,
+    *,
+    reference_name: str = "reference",
+    concurrency: int = 4,
+    repeat_fraction: float = 0.1,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> JudgeOutcome:
+    """Judge every pair in both orders (see `judge_pairs`) and summarize the outcomes."""
+    judged = judge_pairs(
+        categories,
+        candidate_answers,
+        reference_answers,
+        judge,
+        reference_name=reference_name,
+        concurrency=concurrency,
+        repeat_fraction=repeat_fraction,
+        seed=seed,
+        progress=progress,
+    )
+    ledger = getattr(judge, "ledger", None)
+    return summarize_judgement(
+        judged,
+        categories,
+        list(candidate_answers),
+        judge_identity=judge.identity,
+        reference_name=reference_name,
+        cost=ledger.summary() if ledger is not None else None,
+        n_resamples=n_resamples,
+        seed=seed,
     )

@@ -138,8 +138,12 @@ def compare(
             test, p_value = "McNemar", mcnemar_exact(*correct).p_value
         else:
             permutation = paired_permutation_test(
-                spec.statistic, spec.pred_a, spec.pred_b, spec.gold,
-                n_permutations=n_resamples, seed=seed,
+                spec.statistic,
+                spec.pred_a,
+                spec.pred_b,
+                spec.gold,
+                n_permutations=n_resamples,
+                seed=seed,
             )
             test, p_value = "permutation", permutation.p_value
         differences.append(

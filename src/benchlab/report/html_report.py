@@ -40,7 +40,7 @@ def _header(analysis: RunAnalysis) -> str:
             ("plots", "Plots"),
             ("comparisons", "Comparisons"),
             ("questions", "Questions"),
-            ("judge", "Judge"),
+            *((("judge", "Judge"),) if analysis.judges else ()),
             ("experiments", "Experiments"),
             ("provenance", "Provenance"),
         )
@@ -97,8 +97,11 @@ def _table_section(analysis: RunAnalysis) -> str:
             }
         )
         rows.append(row)
-    columns = list(dict.fromkeys(k for row in rows for k in row if k != "_class"))
-    columns.remove("flag / error")
+    columns = [
+        k
+        for k in dict.fromkeys(k for row in rows for k in row)
+        if k not in ("_class", "flag / error") and any(row.get(k) not in (None, "") for row in rows)
+    ]
     columns.append("flag / error")
     return (
         '<h2 id="table">Comparison table</h2><p>Click a header to sort. Every metric has its '
@@ -148,9 +151,10 @@ def _comparisons_section(analysis: RunAnalysis) -> str:
     parts = [
         '<h2 id="comparisons">Per-task comparisons</h2>',
         f'<p class="note">Differences are candidate minus reference on the example ids both '
-        f"evaluated. Accuracy: exact McNemar test; other metrics: paired permutation test; every metric: paired bootstrap 95% CI "
-        f"({analysis.n_resamples} resamples). p-values are Holm-corrected per metric across all "
-        f"{total} comparisons in this report; a difference is called significant only when the "
+        "evaluated. Accuracy: exact McNemar test; other metrics: paired permutation test; "
+        f"every metric: paired bootstrap 95% CI ({analysis.n_resamples} resamples). p-values "
+        f"are Holm-corrected per metric across all {total} comparisons in this report; "
+        "a difference is called significant only when the "
         "adjusted p is below 0.05. A comparison with n &lt; 30 or a CI wider than 20 points is "
         "flagged as unable to support a claim; MDE is the smallest accuracy difference "
         "two samples of n detect with 80% power at alpha 0.05 (conservative for paired data).</p>",

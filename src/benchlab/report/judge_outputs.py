@@ -8,6 +8,7 @@ and warnings, every CSV as a table and every PNG as an image.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ class JudgeOutput:
 def _read_csv(path: Path) -> list[dict[str, str]]:
     try:
         with path.open(encoding="utf-8", newline="") as handle:
-            return [row for _, row in zip(range(MAX_TABLE_ROWS), csv.DictReader(handle))]
+            return list(itertools.islice(csv.DictReader(handle), MAX_TABLE_ROWS))
     except (OSError, csv.Error, UnicodeDecodeError):
         return []
 

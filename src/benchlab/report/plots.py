@@ -12,7 +12,7 @@ from typing import Any
 
 from benchlab.report.records import ExperimentRecord
 
-__all__ = ["metric_bars_png", "latency_bars_png", "training_curve_png"]
+__all__ = ["latency_bars_png", "metric_bars_png", "training_curve_png"]
 
 NOT_CURVES = frozenset({"step", "epoch", "runtime", "samples_per_second", "steps_per_second"})
 COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")

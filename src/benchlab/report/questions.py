@@ -88,7 +88,7 @@ def _margin_verdict(comparison: Comparison, subject: str, target: str) -> str:
         return f"{subject} and {target} cannot be compared item by item."
     low, high, margin = primary.ci_low, primary.ci_high, f"{MARGIN * 100:.0f} points"
     ci = f"95% CI of the difference {points(low, True)} to {points(high, True)} points"
-    if -MARGIN <= low and high <= MARGIN:
+    if low >= -MARGIN and high <= MARGIN:
         return f"Yes: {subject} matches {target} within {margin} ({ci})."
     if high < -MARGIN:
         return f"No: {subject} falls short of {target} by more than {margin} ({ci})."

@@ -51,7 +51,7 @@ def _offline_prefix() -> list[str]:
 def screenshot_html(
     html_path: Path, png_path: Path, *, size: tuple[int, int] = (1400, 2000), timeout: float = 120
 ) -> Path:
-    """Screenshot `html_path` into `png_path`; raises RuntimeError if Chromium is missing or fails."""
+    """Screenshot `html_path` into `png_path`; RuntimeError if Chromium is missing or fails."""
     browser = find_chromium()
     if browser is None:
         raise RuntimeError("no chromium on PATH (Debian: apt-get install -y chromium)")
@@ -69,7 +69,9 @@ def screenshot_html(
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     if not png_path.is_file():
-        raise RuntimeError(f"chromium wrote no screenshot (exit {done.returncode}): {done.stderr[-800:]}")
+        raise RuntimeError(
+            f"chromium wrote no screenshot (exit {done.returncode}): {done.stderr[-800:]}"
+        )
     return png_path
 
 

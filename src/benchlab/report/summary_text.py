@@ -1,4 +1,4 @@
-"""summary_stats.txt: the report's numbers and generated wording as plain text, for diffs and CI logs."""
+"""summary_stats.txt: the report's numbers and generated wording as plain text for logs."""
 
 from __future__ import annotations
 

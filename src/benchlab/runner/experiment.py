@@ -142,6 +142,7 @@ def run_experiment(
             "spec": spec_json(spec),
             "task": task.describe(),
             "model_fingerprint": prepared.backend.fingerprint,
+            "model_revision": prepared.backend.revision,
             "data_fingerprint": fingerprints,
             "packages": package_versions(),
             "git": git_revision(),

@@ -40,14 +40,14 @@ def _choice_rules(letters: str) -> list[tuple[str, re.Pattern[str], bool]]:
             "answer_is",
             re.compile(
                 rf"(?:final\s+|correct\s+|best\s+)?(?:answer|option|choice)\s*(?:is|would\s+be|"
-                rf"should\s+be|=)\s*:?\s*(?:option\s+|choice\s+)?[\(\[*]*({ls}){bound}",
+                rf"should\s+be|=)\s*:?[\s*]*(?:option\s+|choice\s+)?[\(\[*]*({ls}){bound}",
                 flags,
             ),
             True,
         ),
         (
             "answer_colon",
-            re.compile(rf"(?:answer|option|choice)\s*:\s*[\(\[*]*({ls}){bound}", flags),
+            re.compile(rf"(?:answer|option|choice)\s*:[\s*]*[\(\[]*({ls}){bound}", flags),
             True,
         ),
         ("boxed", re.compile(rf"\\boxed\{{\s*(?:\\text\{{)?\s*\(?({ls})\)?", flags), True),
@@ -71,7 +71,7 @@ def extract_choice(text: str, letters: Sequence[str] = "ABCD") -> Extraction:
         matches = [
             m.group(1)
             for m in pattern.finditer(text)
-            if name != "lone_letter" or not _is_word(text, m)
+            if name not in ("leading_letter", "lone_letter") or not _is_word(text, m)
         ]
         if matches:
             letter = (matches[-1] if last else matches[0]).upper()
@@ -81,7 +81,7 @@ def extract_choice(text: str, letters: Sequence[str] = "ABCD") -> Extraction:
 
 def _is_word(text: str, match: re.Match[str]) -> bool:
     """Whether a lone "A" or "I" is the English word ("A dog...", "I think") not a letter."""
-    return match.group(1) in "AI" and re.match(r"\s+[a-z]", text[match.end() :]) is not None
+    return match.group(1) in "AI" and re.match(r"\s+[a-z]", text[match.end(1) :]) is not None
 
 
 _STRICT_RULES = (

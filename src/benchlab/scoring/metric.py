@@ -33,7 +33,7 @@ def metric_with_ci(
     n_resamples: int = 1000,
 ) -> MetricResult:
     """Evaluate `statistic` on paired arrays and attach a seeded bootstrap 95% CI."""
-    from benchlab.stats.bootstrap import bootstrap_ci
+    from benchlab.stats import bootstrap_ci
 
     columns = [np.asarray(a) for a in arrays]
     n = len(columns[0])
