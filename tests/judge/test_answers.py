@@ -16,6 +16,7 @@ from benchlab.judge.answers import (
     load_answers_file,
     load_prompt_file,
     prompts_from_task,
+    task_prompt,
 )
 from benchlab.judge.run import JudgePrompt
 from benchlab.tasks.base import Example
@@ -103,6 +104,61 @@ def test_prompts_from_task(monkeypatch: pytest.MonkeyPatch) -> None:
     prompts = prompts_from_task("gsm8k", "gsm", {"path": "x"}, limit=1)
     assert prompts == [JudgePrompt("gsm/q1", "Q: 2+2?\nA:", "4")]
     assert seen == {"task_type": "gsm8k", "name": "gsm", "options": {"path": "x"}}
+
+
+def _mc_file(tmp_path: Path) -> Path:
+    return _jsonl(
+        tmp_path / "mc.jsonl",
+        [
+            {
+                "id": "q1",
+                "question": "Which is a fruit?",
+                "choices": ["stone", "apple"],
+                "answer": 1,
+            },
+            {"id": "q2", "question": "Sky colour?", "choices": ["blue", "red"], "answer": "A"},
+        ],
+    )
+
+
+def test_multiple_choice_prompts_list_the_choices(tmp_path: Path) -> None:
+    options = {"eval": str(_mc_file(tmp_path)), "prompt_style": "question_answer"}
+    prompts = prompts_from_task("multiple_choice", "mc", options)
+    assert prompts[0] == JudgePrompt(
+        "mc/q1", "Question: Which is a fruit?\nOptions: stone | apple\nAnswer:", "apple"
+    )
+    assert prompts[1].reference == "blue"
+    # MMLU-style contexts already list lettered choices: nothing is added
+    letters = prompts_from_task("multiple_choice", "mc", {"eval": str(_mc_file(tmp_path))})
+    assert letters[0].question == "Which is a fruit?\nA. stone\nB. apple\nAnswer:"
+    assert letters[0].reference == "B"
+
+
+def test_classification_prompts_list_the_labels(tmp_path: Path) -> None:
+    data = _jsonl(tmp_path / "c.jsonl", [{"text": "great film", "label": "pos"}])
+    options = {"eval": str(data), "label_names": ["neg", "pos"], "template": "{text}\nLabel:"}
+    (prompt,) = prompts_from_task("classification", "sst", options)
+    assert prompt == JudgePrompt("sst/eval-0", "great film\nOptions: neg | pos\nLabel:", "pos")
+
+
+class _HookTask(_FakeTask):
+    name = "hooked"
+
+    def judge_prompt(self, example: Example) -> tuple[str, str | None]:
+        return f"Solve {example.data['q']}", None
+
+
+class _GenerationTask(_FakeTask):
+    name = "gen"
+
+    def requests_for(self, example, demonstrations, context):
+        return [GenerationRequest(prompt=f"Problem: {example.data['q']}\nSolution:")]
+
+
+def test_task_prompt_prefers_the_task_hook_then_generation_prompts() -> None:
+    example = Example("q1", {"q": "2+2?"}, 4)
+    assert task_prompt(_HookTask(), example) == ("Solve 2+2?", None)
+    assert task_prompt(_GenerationTask(), example) == ("Problem: 2+2?\nSolution:", "4")
 
 
 class _UpperBackend(Backend):

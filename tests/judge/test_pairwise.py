@@ -100,3 +100,24 @@ def test_weighted_score_ci_coverage() -> None:
         result, _ = weighted_overall_score(cats, {"a": 1, "b": 1}, n_resamples=300, seed=rep)
         covered += result.ci_low <= truth <= result.ci_high
     assert 0.88 <= covered / reps <= 0.99
+
+
+def test_four_wins_of_four_get_an_honest_wilson_interval() -> None:
+    """A percentile bootstrap would give [1, 1]; Wilson's lower bound is 0.51 at n = 4."""
+    from scipy.stats import binomtest
+
+    m = pairwise_metrics(["win"] * 4, n_resamples=200)
+    reference = binomtest(4, 4).proportion_ci(method="wilson")
+    for metric in (m.win_rate, m.score):
+        assert metric.ci_method == "wilson"
+        assert (metric.ci_low, metric.ci_high) == pytest.approx((reference.low, reference.high))
+    assert m.win_ratio.ci_low == pytest.approx(reference.low / (1 - reference.low))
+    assert m.warning is not None
+
+
+def test_score_counts_ties_as_half_successes_below_thirty_pairs() -> None:
+    m = pairwise_metrics(["win", "tie", "loss", "tie", "win"], n_resamples=200)
+    assert m.score.value == pytest.approx(3 / 5) and m.score.ci_method == "wilson"
+    assert 0 < m.score.ci_low < 0.6 < m.score.ci_high < 1
+    large = pairwise_metrics(["win", "tie", "loss"] * 10, n_resamples=200)
+    assert large.score.ci_method == "bootstrap_percentile"  # n >= 30 with varied outcomes

@@ -21,8 +21,11 @@ CHOICE_TABLE = [
     ("I think the answer is (B) because the force doubles.", "B", "answer_is"),
     ("The correct answer is C.", "C", "answer_is"),
     ("the answer is b", "B", "answer_is"),
-    ("Let's think. Option A is wrong since mass is conserved. So the answer is D.", "D",
-     "answer_is"),
+    (
+        "Let's think. Option A is wrong since mass is conserved. So the answer is D.",
+        "D",
+        "answer_is",
+    ),
     ("Both (A) and (C) look plausible, but only (C) conserves charge.", "C", "parenthesized"),
     ("Step 1: compute 3*4=12.\nStep 2: subtract.\n**B**", "B", "bold"),
     ("The final answer: **C. Paris**", "C", "answer_colon"),
@@ -80,15 +83,25 @@ def test_flexible_matches_lm_eval_filter(text: str) -> None:
 def test_strict_rules_can_be_restricted() -> None:
     text = "The answer is 7. #### 8"
     assert extract_number_strict(text, ("hash",)).answer == "8"
-    # lm-eval's pattern "The answer is (\-?[0-9\.\,]+)." captures "7." here; normalising drops the dot
+    # lm-eval's pattern "The answer is (\-?[0-9\.\,]+)." captures "7." here;
+    # normalising drops the dot
     assert extract_number_strict(text, ("the_answer_is",)).answer == "7."
     assert normalize_number("7.") == "7"
 
 
 @pytest.mark.parametrize(
     ("raw", "normal"),
-    [("1,200", "1200"), ("$18", "18"), ("18.", "18"), ("18.0", "18"), ("18.00", "18"),
-     ("-3", "-3"), ("2.5", "2.5"), ("Some text #### 72", "72"), ("$1,000.", "1000")],
+    [
+        ("1,200", "1200"),
+        ("$18", "18"),
+        ("18.", "18"),
+        ("18.0", "18"),
+        ("18.00", "18"),
+        ("-3", "-3"),
+        ("2.5", "2.5"),
+        ("Some text #### 72", "72"),
+        ("$1,000.", "1000"),
+    ],
 )
 def test_normalize_number(raw: str, normal: str) -> None:
     assert normalize_number(raw) == normal

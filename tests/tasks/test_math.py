@@ -11,8 +11,10 @@ from benchlab.tasks.registry import build_task
 from tests.helpers import write_jsonl
 
 ROWS = [
-    {"question": f"Tom has {i} apples and buys 2 more. How many now?",
-     "answer": f"Tom has {i} + 2 = <<{i}+2={i + 2}>>{i + 2} apples.\n#### {i + 2:,}"}
+    {
+        "question": f"Tom has {i} apples and buys 2 more. How many now?",
+        "answer": f"Tom has {i} + 2 = <<{i}+2={i + 2}>>{i + 2} apples.\n#### {i + 2:,}",
+    }
     for i in range(998, 1010)
 ]
 

@@ -31,8 +31,9 @@ def _mmlu_folder(root: Path) -> Path:
             with (root / split / f"{subject}_{split}.csv").open("w", newline="") as handle:
                 writer = csv.writer(handle)
                 for i in range(n):
-                    writer.writerow([f"{subject} {split} q{i}, with comma?", "0", "1", "2", "3",
-                                     "ABCD"[i % 4]])
+                    writer.writerow(
+                        [f"{subject} {split} q{i}, with comma?", "0", "1", "2", "3", "ABCD"[i % 4]]
+                    )
     return root
 
 
@@ -51,9 +52,10 @@ def test_llm_adapters_format(tmp_path: Path) -> None:
 
 
 def test_llmfoundry_and_custom_formats(tmp_path: Path) -> None:
-    foundry = write_jsonl(tmp_path / "obqa.jsonl", [
-        {"query": "Predators eat", "choices": ["lions", "humans", "bunnies", "grass"], "gold": 2}
-    ])
+    foundry = write_jsonl(
+        tmp_path / "obqa.jsonl",
+        [{"query": "Predators eat", "choices": ["lions", "humans", "bunnies", "grass"], "gold": 2}],
+    )
     task = build_task("openbookqa", "obqa", {"eval": str(foundry)})
     [example] = task.load_split("eval")
     assert example.gold == 2
@@ -90,11 +92,14 @@ def test_mmlu_folder_prompt_matches_lm_eval(tmp_path: Path) -> None:
 
 
 def test_fixed_shots_never_include_the_evaluated_item(tmp_path: Path) -> None:
-    rows = [{"id": f"q{i}", "question": f"question {i}", "choices": ["x", "y"], "answer": i % 2}
-            for i in range(4)]
+    rows = [
+        {"id": f"q{i}", "question": f"question {i}", "choices": ["x", "y"], "answer": i % 2}
+        for i in range(4)
+    ]
     path = write_jsonl(tmp_path / "pool.jsonl", rows)
-    task = build_task("multiple_choice", "pool",
-                      {"eval": str(path), "train": str(path), "num_fewshot": 3})
+    task = build_task(
+        "multiple_choice", "pool", {"eval": str(path), "train": str(path), "num_fewshot": 3}
+    )
     for example in task.load_split("eval"):
         shots = task.fixed_shots(example)
         assert len(shots) == 3 and example.id not in {s.id for s in shots}
@@ -107,10 +112,13 @@ def _ll(*values: float) -> list[LoglikelihoodResult]:
 
 
 def test_acc_and_acc_norm_as_lm_eval_defines_them(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "q.jsonl", [
-        {"question": "q", "choices": ["a", "much longer answer"], "answer": 1}
-    ])
-    task = build_task("multiple_choice", "q", {"eval": str(path), "prompt_style": "question_answer"})
+    path = write_jsonl(
+        tmp_path / "q.jsonl",
+        [{"question": "q", "choices": ["a", "much longer answer"], "answer": 1}],
+    )
+    task = build_task(
+        "multiple_choice", "q", {"eval": str(path), "prompt_style": "question_answer"}
+    )
     [example] = task.load_split("eval")
     # acc: argmax of sums -> "a" (-2 > -9); acc_norm: -2/1 < -9/18 -> the long answer
     prediction = task.score(example, _ll(-2.0, -9.0))
@@ -122,21 +130,34 @@ def test_acc_and_acc_norm_as_lm_eval_defines_them(tmp_path: Path) -> None:
 
 
 def test_generation_scoring_counts_missing_answers(tmp_path: Path) -> None:
-    rows = [{"question": f"q{i}", "choices": ["a", "b", "c", "d"], "answer": "B",
-             "subject": "s1" if i < 2 else "s2"} for i in range(4)]
+    rows = [
+        {
+            "question": f"q{i}",
+            "choices": ["a", "b", "c", "d"],
+            "answer": "B",
+            "subject": "s1" if i < 2 else "s2",
+        }
+        for i in range(4)
+    ]
     path = write_jsonl(tmp_path / "q.jsonl", rows)
-    task = build_task("multiple_choice", "q",
-                      {"eval": str(path), "scoring": "generate", "chain_of_thought": True})
+    task = build_task(
+        "multiple_choice", "q", {"eval": str(path), "scoring": "generate", "chain_of_thought": True}
+    )
     examples = task.load_split("eval")
     request = task.requests_for(examples[0], [], EvalContext())[0]
     assert request.prompt.endswith("D. d\nAnswer: Let's think step by step.")
     outputs = ["So the answer is B.", "(C)", "no idea", "Answer: B"]
     predictions = [
-        task.score(e, [GenerationResult((text,))]) for e, text in zip(examples, outputs)
+        task.score(e, [GenerationResult((text,))])
+        for e, text in zip(examples, outputs, strict=True)
     ]
     assert [p.prediction for p in predictions] == ["B", "C", None, "B"]
     assert [p.details["extraction_rule"] for p in predictions] == [
-        "answer_is", "parenthesized", None, "answer_colon"]
+        "answer_is",
+        "parenthesized",
+        None,
+        "answer_colon",
+    ]
     metrics = task.metrics(predictions, n_resamples=100)
     assert metrics["acc"].value == 0.5
     assert metrics["no_answer_count"].value == 1
@@ -146,11 +167,13 @@ def test_generation_scoring_counts_missing_answers(tmp_path: Path) -> None:
 
 
 def test_training_pairs_end_with_the_answer(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "q.jsonl", [
-        {"question": "q", "choices": ["a", "b"], "answer": 1, "rationale": "Because b."}
-    ])
-    task = build_task("multiple_choice", "q",
-                      {"eval": str(path), "train": str(path), "chain_of_thought": True})
+    path = write_jsonl(
+        tmp_path / "q.jsonl",
+        [{"question": "q", "choices": ["a", "b"], "answer": 1, "rationale": "Because b."}],
+    )
+    task = build_task(
+        "multiple_choice", "q", {"eval": str(path), "train": str(path), "chain_of_thought": True}
+    )
     [pair] = task.training_pairs(task.load_split("train"))
     assert pair.prompt.endswith("Answer: Let's think step by step.")
     assert pair.target == " Because b.\nAnswer: B"

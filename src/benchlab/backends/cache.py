@@ -98,7 +98,9 @@ class ResponseCache:
         self.hits += len(requests) - len(missing)
         self.misses += len(missing)
         fresh = compute([requests[i] for i in missing]) if missing else []
-        self.put([(keys[i], type(requests[i]).__name__, r) for i, r in zip(missing, fresh, strict=True)])
+        self.put(
+            [(keys[i], type(requests[i]).__name__, r) for i, r in zip(missing, fresh, strict=True)]
+        )
         answers: list[Any] = []
         computed = dict(zip(missing, fresh, strict=True))
         for i, request in enumerate(requests):

@@ -50,34 +50,30 @@ def load_causal_model(spec: ModelSpec, **kwargs: Any) -> tuple[Any, Any]:
     return model, tokenizer
 
 
-def causal_backend(spec: ModelSpec, model: Any, tokenizer: Any, *extra: str) -> HFCausalBackend:
-    """Wrap a loaded causal model; `extra` distinguishes adapters in the fingerprint."""
-    from benchlab.backends.cache import ResponseCache
-
+def _wrap(backend_class: type, spec: ModelSpec, model: Any, tokenizer: Any, extra, **kwargs):
     revision = model_revision(spec, model)
-    backend = HFCausalBackend(
+    backend = backend_class(
         model,
         tokenizer,
         max_length=spec.max_length,
         batch_size=spec.batch_size,
         fingerprint=fingerprint_of(spec, revision, *extra),
-        cache=ResponseCache(spec.cache_path) if spec.cache_path else None,
+        **kwargs,
     )
     backend.revision = revision
     return backend
+
+
+def causal_backend(spec: ModelSpec, model: Any, tokenizer: Any, *extra: str) -> HFCausalBackend:
+    """Wrap a loaded causal model; `extra` distinguishes adapters in the fingerprint."""
+    from benchlab.backends.cache import ResponseCache
+
+    cache = ResponseCache(spec.cache_path) if spec.cache_path else None
+    return _wrap(HFCausalBackend, spec, model, tokenizer, extra, cache=cache)
 
 
 def encoder_backend(
     spec: ModelSpec, model: Any, tokenizer: Any, *extra: str
 ) -> HFEncoderClassifier:
     """Wrap a (fine-tuned) sequence classifier."""
-    revision = model_revision(spec, model)
-    backend = HFEncoderClassifier(
-        model,
-        tokenizer,
-        max_length=spec.max_length,
-        batch_size=spec.batch_size,
-        fingerprint=fingerprint_of(spec, revision, *extra),
-    )
-    backend.revision = revision
-    return backend
+    return _wrap(HFEncoderClassifier, spec, model, tokenizer, extra)

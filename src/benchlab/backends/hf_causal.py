@@ -120,9 +120,7 @@ class HFCausalBackend(Backend):
             return self.cache.answer(self.fingerprint, requests, self._loglikelihood)
         return self._loglikelihood(requests)
 
-    def _loglikelihood(
-        self, requests: Sequence[LoglikelihoodRequest]
-    ) -> list[LoglikelihoodResult]:
+    def _loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
         encoded = [_split_pair(self.tokenizer, r.context, r.continuation) for r in requests]
         unique: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
         pairs: list[tuple[list[int], list[int]]] = []
@@ -149,7 +147,6 @@ class HFCausalBackend(Backend):
         self, pairs: Sequence[tuple[list[int], list[int]]], indices: Sequence[int]
     ) -> dict[int, LoglikelihoodResult]:
         """One left-padded forward pass per batch over context + continuation (lm-eval's path)."""
-        import torch
 
         rows = []
         for i in indices:
@@ -182,7 +179,7 @@ class HFCausalBackend(Backend):
         )
         spans = [len(pairs[g[0]][0]) + max(len(pairs[i][1]) for i in g) for g in order]
         sizes = [len(g) for g in order]
-        budget = self._token_budget(spans[0] if spans else 1) 
+        budget = self._token_budget(spans[0] if spans else 1)
         results = {}
         for batch in _budget_batches(spans, sizes, budget):
             chunk = [order[j] for j in batch]

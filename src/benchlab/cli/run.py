@@ -40,6 +40,8 @@ def execute(config: Path, profile: str | None, out: Path | None, only: str | Non
     from benchlab.runner.summary import summary_table
 
     console = Console()
+    if not console.is_terminal:  # logs and CI: wide enough that ids and CIs are not cut
+        console = Console(width=160)
     plan = load_plan(config, profile)
     if not select_experiments(plan, only):
         raise typer.BadParameter(f"--only {only!r} matches no experiment id")

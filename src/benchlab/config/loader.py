@@ -16,7 +16,7 @@ from benchlab.errors import BenchlabError, ConfigError
 
 __all__ = ["Plan", "format_validation_error", "load_config", "load_plan"]
 
-_PATH_KEYS = ("path", "train", "eval", "problems", "file")
+_PATH_KEYS = ("path", "train", "eval", "problems", "file", "template", "reference_template")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """LLM-as-judge: pairwise comparison of candidate models against a reference model.
 
-The core is `run_pairwise_judgement`, which takes prompts by category and answers by prompt id
-from anywhere; `run_judge_config` builds those from a YAML config for `benchlab judge`.
+The core is `run_pairwise_judgement` (`judge_pairs`, then `summarize_judgement`), which takes
+prompts by category and answers by prompt id from anywhere; `run_judge_config` builds those from
+a YAML config for `benchlab judge`, and `JudgeSession` keeps a judge open for the matrix task
+`pairwise_judge` (benchlab.tasks.pairwise_judge), which judges chunk by chunk.
 """
 
 from benchlab.judge.cache import ReplyStore
@@ -18,11 +20,15 @@ from benchlab.judge.pairwise import combine_orders, pairwise_metrics, weighted_o
 from benchlab.judge.prompts import DEFAULT_PAIRWISE, DEFAULT_REFERENCE_GUIDED, JudgeTemplate
 from benchlab.judge.run import (
     JudgeCategory,
+    JudgedPairs,
     JudgeOutcome,
     JudgePrompt,
     PairRecord,
+    judge_pairs,
     run_pairwise_judgement,
+    summarize_judgement,
 )
+from benchlab.judge.session import JudgeIncompleteError, JudgeSession
 from benchlab.judge.verdict import Verdict, parse_verdict
 
 __all__ = [
@@ -34,17 +40,22 @@ __all__ = [
     "EndpointJudge",
     "JudgeCategory",
     "JudgeClient",
+    "JudgeIncompleteError",
     "JudgeOutcome",
     "JudgePrompt",
     "JudgeReply",
+    "JudgeSession",
     "JudgeTemplate",
+    "JudgedPairs",
     "PairRecord",
     "Pricing",
     "ReplyStore",
     "Verdict",
     "combine_orders",
+    "judge_pairs",
     "pairwise_metrics",
     "parse_verdict",
     "run_pairwise_judgement",
+    "summarize_judgement",
     "weighted_overall_score",
 ]

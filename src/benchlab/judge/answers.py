@@ -87,7 +87,14 @@ def load_prompt_file(
 
 
 def _with_choices(context: str, choices: Sequence[str]) -> str:
-    """A log-likelihood context with its scored choices listed, before a final cue line."""
+    """A log-likelihood context with its scored choices listed, before a final cue line.
+
+    Contexts that already list the choices one per line (MMLU's "A. ...", GPQA's "(A) ...")
+    are kept as they are.
+    """
+    lines = [line.lstrip() for line in context.splitlines()]
+    if all(any(line.startswith(choice) for line in lines) for choice in choices):
+        return context
     listed = "Options: " + " | ".join(choices)
     head, _, cue = context.rstrip().rpartition("\n")
     if head and cue.rstrip().endswith(":"):  # "Answer:", "Label:" stays the last line

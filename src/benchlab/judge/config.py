@@ -184,14 +184,15 @@ class JudgeConfig(JudgeSettings):
 def _absolute(value: Any, base: Path) -> Any:
     """Resolve relative file paths against `base`, recursively.
 
-    `file` and template entries always resolve; `path` entries (task data, local models) only
-    when such a file exists, since they may also be hub ids.
+    `file` and template entries always resolve; `path`, `train`, `eval` and `problems` entries
+    (task data, local models) only when such a file exists, since they may also be hub ids.
     """
     if isinstance(value, dict):
         resolved = {}
         for key, item in value.items():
             relative = isinstance(item, str) and not Path(item).is_absolute()
-            if relative and (key in _FILE_KEYS or (key == "path" and (base / item).exists())):
+            maybe_local = key in _DATA_KEYS and (base / item).exists()
+            if relative and (key in _FILE_KEYS or maybe_local):
                 item = str((base / item).resolve())
             resolved[key] = _absolute(item, base)
         return resolved
@@ -201,6 +202,7 @@ def _absolute(value: Any, base: Path) -> Any:
 
 
 _FILE_KEYS = frozenset({"file", "template", "reference_template"})
+_DATA_KEYS = frozenset({"path", "train", "eval", "problems"})
 
 
 def load_judge_config(path: str | Path) -> JudgeConfig:

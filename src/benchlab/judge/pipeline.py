@@ -1,13 +1,14 @@
 """From a judge config to report files: build prompts, answers and the judge, then run.
 
 This is the glue behind `benchlab judge CONFIG`; the judging itself lives in
-`run_pairwise_judgement`, which the matrix runner can call with answers from anywhere.
+`run_pairwise_judgement`. The builders take `JudgeSettings`, the part of the config the matrix
+task `pairwise_judge` shares, so both build judges, categories and answers the same way.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchlab.backends.base import Backend
@@ -22,7 +23,7 @@ from benchlab.judge.answers import (
 )
 from benchlab.judge.cache import ReplyStore
 from benchlab.judge.client import BackendJudge, CostLedger, EndpointJudge, JudgeClient, Pricing
-from benchlab.judge.config import AnswerSource, EndpointSpec, JudgeConfig
+from benchlab.judge.config import AnswerSource, EndpointSpec, JudgeConfig, JudgeSettings
 from benchlab.judge.prompts import (
     DEFAULT_PAIRWISE,
     DEFAULT_REFERENCE_GUIDED,
@@ -32,10 +33,17 @@ from benchlab.judge.prompts import (
 from benchlab.judge.report import write_judge_report
 from benchlab.judge.run import JudgeCategory, JudgeOutcome, JudgePrompt, run_pairwise_judgement
 
-__all__ = ["build_categories", "run_judge_config"]
+__all__ = [
+    "answer_backend",
+    "answers_from",
+    "build_categories",
+    "build_judge",
+    "close_judge",
+    "run_judge_config",
+]
 
 
-def _client(config: JudgeConfig, endpoint: EndpointSpec) -> OpenAICompatibleClient:
+def _client(config: JudgeSettings, endpoint: EndpointSpec) -> OpenAICompatibleClient:
     return OpenAICompatibleClient(
         endpoint.base_url,
         endpoint.model,
@@ -58,7 +66,7 @@ def _local_backend(spec: ModelSpec) -> Backend:
     return causal_backend(spec, model, tokenizer)
 
 
-def build_categories(config: JudgeConfig) -> list[JudgeCategory]:
+def build_categories(config: JudgeSettings) -> list[JudgeCategory]:
     """Each configured category with its prompts and template; prompt ids must be unique."""
     judge = config.judge
     plain = load_template(judge.template) if judge.template else DEFAULT_PAIRWISE
@@ -101,9 +109,26 @@ def build_categories(config: JudgeConfig) -> list[JudgeCategory]:
     return categories
 
 
-def _answers(
-    config: JudgeConfig, source: AnswerSource, prompts: list[JudgePrompt], cache: ReplyStore
+def answer_backend(config: JudgeSettings, source: AnswerSource, cache: ReplyStore) -> Backend:
+    """The backend that generates a source's answers (an endpoint, cached, or a local model)."""
+    if source.endpoint is not None:
+        return OpenAICompatibleBackend(_client(config, source.endpoint), cache)
+    if source.model is None:
+        raise ConfigError(f"{source.name}: answers come from a file, not from a model")
+    return _local_backend(source.model)
+
+
+def answers_from(
+    config: JudgeSettings,
+    source: AnswerSource,
+    prompts: Sequence[JudgePrompt],
+    cache: ReplyStore,
+    backend: Backend | None = None,
 ) -> dict[str, str]:
+    """One side's answers by prompt id: read from its file or generated (endpoint, model).
+
+    Pass `backend` (from `answer_backend`) to reuse one loaded model across calls.
+    """
     if source.answers is not None:
         spec = source.answers
         return load_answers_file(
@@ -114,15 +139,12 @@ def _answers(
             question_field=spec.question_field,
             answer_field=spec.answer_field,
         )
-    if source.endpoint is not None:
-        backend: Backend = OpenAICompatibleBackend(_client(config, source.endpoint), cache)
-    else:
-        assert source.model is not None
-        backend = _local_backend(source.model)
+    backend = backend or answer_backend(config, source, cache)
     return generate_answers(backend, prompts, max_new_tokens=source.max_new_tokens)
 
 
-def _judge(config: JudgeConfig, cache: ReplyStore) -> JudgeClient:
+def build_judge(config: JudgeSettings, cache: ReplyStore) -> JudgeClient:
+    """The configured judge (endpoint or local model) with its cache and cost ledger."""
     spec = config.judge
     budget = config.budget
     ledger = CostLedger(
@@ -143,6 +165,12 @@ def _judge(config: JudgeConfig, cache: ReplyStore) -> JudgeClient:
     )
 
 
+def close_judge(judge: JudgeClient | None) -> None:
+    """Close an endpoint judge's HTTP connections (local judges hold none)."""
+    if isinstance(judge, EndpointJudge):
+        judge.client.close()
+
+
 def run_judge_config(
     config: JudgeConfig,
     *,
@@ -157,9 +185,9 @@ def run_judge_config(
     try:
         categories = build_categories(config)
         prompts = [p for c in categories for p in c.prompts]
-        judge = _judge(config, cache)
-        candidates = {c.name: _answers(config, c, prompts, cache) for c in config.candidates}
-        reference = _answers(config, config.reference, prompts, cache)
+        judge = build_judge(config, cache)
+        candidates = {c.name: answers_from(config, c, prompts, cache) for c in config.candidates}
+        reference = answers_from(config, config.reference, prompts, cache)
         outcome = run_pairwise_judgement(
             categories,
             candidates,
@@ -173,8 +201,7 @@ def run_judge_config(
             progress=progress,
         )
     finally:
-        if isinstance(judge, EndpointJudge):
-            judge.client.close()
+        close_judge(judge)
         cache.close()
     paths = write_judge_report(outcome, out)
     resolved = out / "judge_config.json"

@@ -85,6 +85,15 @@ def _row(
     }
 
 
+def _warning(metric: MetricResult) -> str:
+    """The small-sample warning for a metric on a 0-1 scale ("" when none applies)."""
+    from benchlab.stats import Interval, small_sample_warning
+
+    if metric.n == 0:
+        return "no scored pairs: nothing can be concluded"
+    return small_sample_warning(metric.n, Interval(metric.ci_low, metric.ci_high)) or ""
+
+
 def _table_rows(outcome: JudgeOutcome) -> list[dict[str, Any]]:
     rows = []
     for name, summary in outcome.summaries.items():
@@ -122,6 +131,7 @@ def _table_rows(outcome: JudgeOutcome) -> list[dict[str, Any]]:
                 "score_ci_low": _num(w.ci_low),
                 "score_ci_high": _num(w.ci_high),
                 "weight": "1.0000",
+                "warning": _warning(w),
             }
         )
     return rows
@@ -252,14 +262,19 @@ def _plot(outcome: JudgeOutcome, path: Path) -> None:
     _write_atomic(path, buffer.getvalue())
 
 
-def write_judge_report(outcome: JudgeOutcome, output_dir: str | Path) -> dict[str, Path]:
-    """Write the table, plot, predictions and summary under `output_dir`; returns the paths."""
+def write_judge_report(
+    outcome: JudgeOutcome, output_dir: str | Path, *, predictions: bool = True
+) -> dict[str, Path]:
+    """Write the table, plot, summary and (unless `predictions` is False) the pair records.
+
+    The matrix runner writes predictions.jsonl itself, so the matrix task passes False.
+    Returns the paths written.
+    """
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
         "table": out / "judge_table.csv",
         "plot": out / "judge_wlt.png",
-        "predictions": out / "predictions.jsonl",
         "summary": out / "judge_results.json",
     }
     table = io.StringIO()
@@ -267,8 +282,10 @@ def write_judge_report(outcome: JudgeOutcome, output_dir: str | Path) -> dict[st
     writer.writeheader()
     writer.writerows(_table_rows(outcome))
     _write_atomic(paths["table"], table.getvalue().encode("utf-8"))
-    lines = "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in outcome.records)
-    _write_atomic(paths["predictions"], lines.encode("utf-8"))
+    if predictions:
+        paths["predictions"] = out / "predictions.jsonl"
+        lines = "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in outcome.records)
+        _write_atomic(paths["predictions"], lines.encode("utf-8"))
     summary = json.dumps(
         _finite(outcome_summary(outcome)), indent=2, ensure_ascii=False, allow_nan=False
     )

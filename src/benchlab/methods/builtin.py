@@ -1,3 +1,8 @@
 """Imports every built-in method module so that each registers its mode type."""
 
-from benchlab.methods import finetune, lora, prompting  # noqa: F401
+from benchlab.methods import (  # noqa: F401
+    finetune,
+    lora,
+    prompting,
+    sft,
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
@@ -29,6 +29,11 @@ class FineTuneOptions(MethodOptions):
     weight_decay: float = Field(0.01, ge=0)
     warmup_ratio: float = Field(0.06, ge=0, lt=1)
     validation_fraction: float = Field(0.1, ge=0, lt=1)
+    pooling: Literal["auto", "cls", "mean"] = Field(
+        "auto",
+        description="head input: the model's own [CLS] head, or mean-pooled token states; "
+        "auto picks mean for sentence-transformers models that declare it",
+    )
 
 
 @register_method("finetune")
@@ -42,7 +47,7 @@ class FineTune(Method):
 
     def prepare(self, context: MethodContext) -> Prepared:
         """Fine-tune on a validation-carved train split and load the best checkpoint."""
-        from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding
+        from transformers import DataCollatorWithPadding
 
         options: FineTuneOptions = self.options  # type: ignore[assignment]
         task = context.task
@@ -52,14 +57,7 @@ class FineTune(Method):
         location = model_location(spec)
         tokenizer = load_tokenizer(spec, location)
         names = task.label_names
-        model = AutoModelForSequenceClassification.from_pretrained(
-            location,
-            revision=spec.revision,
-            num_labels=len(names),
-            id2label=dict(enumerate(names)),
-            label2id={n: i for i, n in enumerate(names)},
-            trust_remote_code=spec.trust_remote_code,
-        ).to(device())
+        model = _classifier(spec, location, names, options.pooling).to(device())
 
         def encode(examples):
             rows = []
@@ -101,6 +99,27 @@ class FineTune(Method):
         eval_spec = spec.model_copy(update={"max_length": options.max_length})
         backend = encoder_backend(eval_spec, model, tokenizer, f"finetune:{context.spec.id}")
         return Prepared(backend, EvalContext(use_classifier_head=True), record)
+
+
+def _classifier(spec, location: str, names: list[str], pooling: str):
+    """The model to train: the standard sequence-classification head or a mean-pooling one."""
+    from transformers import AutoModel, AutoModelForSequenceClassification
+
+    from benchlab.methods.mean_pooling import MeanPoolingClassifier, uses_mean_pooling
+
+    if pooling == "mean" or (pooling == "auto" and uses_mean_pooling(location)):
+        encoder = AutoModel.from_pretrained(
+            location, revision=spec.revision, trust_remote_code=spec.trust_remote_code
+        )
+        return MeanPoolingClassifier(encoder, len(names))
+    return AutoModelForSequenceClassification.from_pretrained(
+        location,
+        revision=spec.revision,
+        num_labels=len(names),
+        id2label=dict(enumerate(names)),
+        label2id={n: i for i, n in enumerate(names)},
+        trust_remote_code=spec.trust_remote_code,
+    )
 
 
 def _accuracy(prediction) -> dict[str, float]:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from benchlab.report.analysis import RunAnalysis
-from benchlab.report.comparisons import Comparison
+from benchlab.report.comparisons import Comparison, MetricDifference
 from benchlab.report.error_analysis import worst_errors
 from benchlab.report.html_page import details, esc, image, page, paragraphs, table
 from benchlab.report.judge_outputs import JudgeOutput
@@ -16,7 +16,7 @@ from benchlab.report.plots import training_curve_png
 from benchlab.report.records import ExperimentRecord
 from benchlab.report.selection import label
 from benchlab.report.tables import metric_warning
-from benchlab.report.wording import describe_comparison, format_metric, format_p, points, verdict
+from benchlab.report.wording import describe_comparison, format_metric, format_p, points
 
 __all__ = ["render_html"]
 
@@ -121,6 +121,12 @@ def _plots_section(figures: dict[str, bytes]) -> str:
     return f'<h2 id="plots">Plots</h2><div class="grid">{images}</div>'
 
 
+def _short_verdict(comparison: Comparison, difference: MetricDifference) -> str:
+    """A table cell's worth of the verdict; the full sentence follows the table."""
+    head = "significant" if difference.significant else "not significant"
+    return head if comparison.supports_claim else f"{head}; too small for a claim"
+
+
 def _comparison_rows(comparisons: list[Comparison]) -> list[dict[str, Any]]:
     rows = []
     for c in comparisons:
@@ -138,7 +144,7 @@ def _comparison_rows(comparisons: list[Comparison]) -> list[dict[str, Any]]:
                     "Holm p": format_p(d.p_adjusted).removeprefix("p="),
                     "n": c.n,
                     "MDE (points)": points(c.mde),
-                    "verdict": verdict(c, d).split(";")[0],
+                    "verdict": _short_verdict(c, d),
                 }
             )
         if not c.differences:

@@ -94,6 +94,9 @@ def run_experiment(
             task, prepared.backend, eval_examples[: profile.latency_examples], eval_context
         )
     metrics = task.metrics(predictions, seed=spec.seed, n_resamples=profile.bootstrap_resamples)
+    task.write_artifacts(
+        predictions, files.root, seed=spec.seed, n_resamples=profile.bootstrap_resamples
+    )
 
     write_jsonl_atomic(files.predictions, (p.to_json() for p in predictions))
     training = prepared.training

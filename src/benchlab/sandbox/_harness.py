@@ -1,25 +1,28 @@
 """The program that runs inside the sandbox, before and around the untrusted code.
 
-Why a separate script: it must start in a fresh interpreter, use only the standard library and
-lock the process down (limits, uid, seccomp, audit hook) before a single untrusted line runs.
+Why a separate script: it must start in a fresh interpreter (`python -I -S`), use only the
+standard library and lock the process down (rlimits, uid, seccomp, audit hook) before a
+single untrusted line runs.
 
-Protocol: argv is `_harness.py IN_FD OUT_FD`. The parent writes one JSON payload to IN_FD and
-closes it; the payload carries a random nonce, so the nonce never appears in argv, the
-environment, a file or the program source, and IN_FD is closed before untrusted code starts.
-The harness writes JSON lines to OUT_FD: `started` once locked down, then `passed` with the
-nonce only after every test statement has returned, or `failed` with the reason. The parent
-counts a pass only when the nonce matches, so exiting early (`sys.exit(0)`, `os._exit(0)`)
-never looks like success. While untrusted code runs, the audit hook refuses the ways Python
-offers to reach the harness's frames or memory (frame and gc introspection, ctypes,
-/proc), so the nonce cannot be read back; a pass therefore means the test code returned.
+`_harness.py once IN_FD OUT_FD` runs one program; `_harness.py serve IN_FD OUT_FD` is a fork
+server that runs one program per request, each in a forked child with its own session,
+directory, limits and uid. Requests are length-prefixed marshal messages from the parent
+(trusted) on IN_FD; each carries a random nonce, so the nonce never appears in argv, the
+environment, a file or the program source, and the child closes every inherited descriptor
+but its report channel before untrusted code starts. The report channel gets text lines:
+`started UID SECCOMP GUARD` once locked down, then `passed NONCE` only after every test
+statement returned, or `failed HEX(reason)`. The parent counts a pass only when the nonce
+matches, so exiting early (`sys.exit(0)`, `os._exit(0)`) never looks like success. While
+untrusted code runs, the audit hook refuses the ways Python offers to reach the harness's
+frames or memory (frame and gc introspection, signal handlers, ctypes, /proc), so the nonce
+cannot be read back; a pass therefore means the test code returned.
 """
 
 import builtins
-import json
+import marshal
 import os
 import resource
 import sys
-import types
 
 _DENIED_EVENTS = frozenset(
     {
@@ -240,59 +243,63 @@ def _describe(error):
     return f"{name}: {text}" if text else name
 
 
-def _main():
-    in_fd, out_fd = int(sys.argv[1]), int(sys.argv[2])
-    chunks = []
-    while True:
-        chunk = os.read(in_fd, 1 << 16)
+def _read_message(fd):
+    """One length-prefixed marshal message from the (trusted) other side, None at EOF."""
+    header = b""
+    while len(header) < 8:
+        chunk = os.read(fd, 8 - len(header))
         if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(in_fd)
-    payload = json.loads(b"".join(chunks))
-    nonce = payload.pop("nonce")
-    dumps, write, hard_exit = json.dumps, os.write, os._exit
-    if os.getpid() == 1:
-        _stay_as_init()
+            return None
+        header += chunk
+    size = int.from_bytes(header, "big")
+    parts, got = [], 0
+    while got < size:
+        chunk = os.read(fd, min(1 << 20, size - got))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        got += len(chunk)
+    return marshal.loads(b"".join(parts))
 
-    def emit(record):
-        write(out_fd, (dumps(record) + "\n").encode())
 
-    if payload.get("nice"):
-        os.nice(payload["nice"])
-    root_readonly = None
-    if payload.get("mount_private_fs"):
-        root_readonly = _mount_private_fs(payload["tmpfs_bytes"], payload["exposures"])
-    workdir = payload.get("workdir")
-    if workdir:
-        os.makedirs(workdir, exist_ok=True)
-        os.chmod(workdir, 0o777)
-        os.chdir(workdir)
-    _set_limits(payload["limits"])
+def _write_message(fd, message):
+    data = marshal.dumps(message)
+    view = memoryview(len(data).to_bytes(8, "big") + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _prepare_namespace(setup):
+    """Once per sandbox: private filesystem (for `unshare`), lower priority."""
+    if setup.get("nice"):
+        os.nice(setup["nice"])
+    if setup.get("mount_private_fs"):
+        _mount_private_fs(setup["tmpfs_bytes"], setup["exposures"])
+
+
+def _run_untrusted(request, report_fd):
+    """Lock this process down, run the program and its test, report, and exit."""
+    nonce = request.pop("nonce")
+    write, hard_exit = os.write, os._exit
+    _set_limits(request["limits"])
     seccomp = _install_seccomp()
-    uid = payload.get("uid")
+    uid = request.get("uid")
     if uid is not None and os.geteuid() == 0:
         _drop_privileges(uid)
     pristine = dict(builtins.__dict__)
-    sys.modules["__main__"] = types.ModuleType("__main__")
+    sys.modules["__main__"] = type(sys)("__main__")
     for name in [m for m in sys.modules if m.partition(".")[0] in _DENIED_IMPORTS]:
         del sys.modules[name]
-    del globals()["_main"]
+    for name in ("_main", "_serve", "_serve_one", "_run_untrusted"):
+        globals().pop(name, None)
     hook, guard = _make_guard()
-    if payload.get("guard", True):
+    guarded = bool(request.get("guard", True))
+    if guarded:
         sys.addaudithook(hook)
-    emit(
-        {
-            "event": "started",
-            "uid": os.getuid(),
-            "seccomp": seccomp,
-            "guard": bool(payload.get("guard", True)),
-            "root_readonly": root_readonly,
-        }
-    )
-    code, context, test = payload["code"], payload["context"], payload["test"]
-    exports = payload["exports"]
-    del payload
+    write(report_fd, f"started {os.getuid()} {int(seccomp)} {int(guarded)}\n".encode())
+    code, context, test = request["code"], request["context"], request["test"]
+    exports = request["exports"]
+    del request
     # Untrusted code from here on; `nonce` lives only in this frame, which it cannot reach.
     guard["active"] = True
     try:
@@ -310,19 +317,160 @@ def _main():
         if test:
             exec(compile(test, "<test>", "exec"), test_globals)
     except BaseException as error:  # every way out of untrusted code is a failure
-        outcome = {"event": "failed", "reason": _describe(error)[:2000]}
+        line = "failed " + _describe(error)[:2000].encode("utf-8", "replace").hex()
     else:
-        outcome = {"event": "passed", "token": nonce}
+        line = "passed " + nonce
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:  # noqa: SIM105 - contextlib could be monkeypatched by the program by now
             stream.flush()
         except BaseException:  # the program may have replaced or closed them
             pass
     try:  # noqa: SIM105
-        emit(outcome)
+        write(report_fd, (line + "\n").encode())
     except BaseException:  # a closed report channel is the program's doing
         pass
     hard_exit(0)
+
+
+def _processes_of(uid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status", "rb") as handle:
+                    for line in handle:
+                        if line.startswith(b"Uid:"):
+                            if int(line.split()[1]) == uid:
+                                found.append(int(entry))
+                            break
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def _sweep(uid, timeout=2.0):
+    """Kill every process of the program's uid and wait until none is left."""
+    import contextlib
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = _processes_of(uid)
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+        time.sleep(0.005)
+
+
+def _remove_tree(path):
+    import contextlib
+
+    for root, dirs, files in os.walk(path, topdown=False):
+        for name in files:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(root, name))
+        for name in dirs:
+            full = os.path.join(root, name)
+            with contextlib.suppress(OSError):
+                os.unlink(full) if os.path.islink(full) else os.rmdir(full)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+
+
+def _serve_one(request, number, base):
+    """Fork one program in a fresh session and directory; relay how it ended."""
+    import contextlib
+    import time
+
+    from _streams import collect
+
+    workdir = f"{base}/{number}"
+    os.mkdir(workdir)
+    os.chmod(workdir, 0o777)
+    pipes = [os.pipe() for _ in range(3)]
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            for target, (_, write_end) in zip((1, 2, 3), pipes, strict=True):
+                os.dup2(write_end, target)
+            os.closerange(4, 1 << 16)
+            os.chdir(workdir)
+            os.environ["HOME"] = os.environ["TMPDIR"] = workdir
+            _run_untrusted(request, 3)
+        finally:
+            os._exit(70)
+    for _, write_end in pipes:
+        os.close(write_end)
+    caps = request["caps"]
+    sinks = {
+        pipes[0][0]: [bytearray(), caps[0], "stdout"],
+        pipes[1][0]: [bytearray(), caps[0], "stderr"],
+        pipes[2][0]: [bytearray(), caps[1], "the report channel"],
+    }
+    timed_out, overflow = collect(pid, sinks, started + request["wall_seconds"])
+    if timed_out or overflow:
+        with contextlib.suppress(OSError):
+            os.killpg(pid, 9)
+    _, status, usage = os.wait4(pid, 0)
+    uid = request.get("uid")
+    if uid is not None:
+        _sweep(uid)
+    for read_end, _ in pipes:
+        os.close(read_end)
+    _remove_tree(workdir)
+    buffers = [bytes(sink[0]) for sink in sinks.values()]
+    return {
+        "returncode": os.waitstatus_to_exitcode(status),
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "duration": time.monotonic() - started,
+        "stdout": buffers[0],
+        "stderr": buffers[1],
+        "report": buffers[2],
+        "timed_out": timed_out,
+        "overflow": overflow,
+    }
+
+
+def _serve(in_fd, out_fd):
+    """Fork server: one sandbox, many programs, each in its own child, uid and directory."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import ctypes  # noqa: F401 - warm: every child installs seccomp with it
+    import selectors  # noqa: F401
+    import time  # noqa: F401
+
+    setup = _read_message(in_fd)
+    _prepare_namespace(setup)
+    base = setup["workdir"]
+    os.makedirs(base, exist_ok=True)
+    os.chdir(base)
+    number = 0
+    while True:
+        request = _read_message(in_fd)
+        if request is None:
+            os._exit(0)
+        _write_message(out_fd, _serve_one(request, number, base))
+        number += 1
+
+
+def _main():
+    mode, in_fd, out_fd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    if os.getpid() == 1:
+        _stay_as_init()
+    if mode == "serve":
+        _serve(in_fd, out_fd)
+    request = _read_message(in_fd)
+    os.close(in_fd)
+    _prepare_namespace(request)
+    workdir = request.get("workdir")
+    if workdir:
+        os.makedirs(workdir, exist_ok=True)
+        os.chmod(workdir, 0o777)
+        os.chdir(workdir)
+    _run_untrusted(request, out_fd)
 
 
 _main()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
 from pathlib import Path
 
 __all__ = [
@@ -40,22 +41,23 @@ def processes_of_uid(uid: int) -> list[int]:
     return found
 
 
-def kill_processes_of_uid(uid: int, rounds: int = 5) -> int:
-    """SIGKILL every process of `uid` until none is left (a fork bomb refills between scans)."""
+def kill_processes_of_uid(uid: int, timeout: float = 2.0) -> int:
+    """SIGKILL every process of `uid` and wait until none is left (zombies included)."""
     if uid == 0 or uid == os.getuid():
         raise ValueError(f"refusing to kill every process of uid {uid}: it is not a sandbox uid")
     killed = 0
-    for _ in range(rounds):
+    deadline = time.monotonic() + timeout
+    while True:
         pids = processes_of_uid(uid)
-        if not pids:
-            break
+        if not pids or time.monotonic() > deadline:
+            return killed
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
                 killed += 1
             except ProcessLookupError:
                 pass
-    return killed
+        time.sleep(0.01)
 
 
 def remove_files_of_uid(uid: int, directories: tuple[str, ...] = WORLD_WRITABLE_DIRS) -> int:

@@ -34,6 +34,7 @@ __all__ = [
     "best_isolation",
     "isolation_plan",
     "python_exposures",
+    "sandbox_python",
 ]
 
 Isolation = Literal["bwrap", "unshare", "rlimits"]
@@ -105,6 +106,24 @@ def python_exposures() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((directory, tuple(sorted(paths))) for directory, paths in sorted(hidden.items()))
 
 
+def sandbox_python(level: Isolation) -> str | None:
+    """The interpreter for `level`, or None when no interpreter suits a dropped uid.
+
+    The namespaced levels expose this interpreter; without namespaces, a private one (e.g.
+    pyenv under /root) is replaced by a system `python3` the sandbox uid can read.
+    """
+    if level != "rlimits" or not _running_as_root() or not python_exposures():
+        return sys.executable
+    hidden = [directory for directory, _ in python_exposures()]
+    for candidate in ("/usr/bin/python3", "/usr/local/bin/python3", shutil.which("python3")):
+        if not candidate or not os.path.exists(candidate):
+            continue
+        real = os.path.realpath(candidate)
+        if not any(real == d or real.startswith(d + "/") for d in hidden):
+            return real
+    return None
+
+
 def _bwrap_prefix(tmpfs_bytes: int) -> tuple[str, ...]:
     executable = shutil.which("bwrap")
     if executable is None:
@@ -135,8 +154,12 @@ def _bwrap_prefix(tmpfs_bytes: int) -> tuple[str, ...]:
     for key, value in sandbox_env(INNER_WORKDIR).items():
         argv += ["--setenv", key, value]
     if _running_as_root():
-        # The harness drops to the worker's own uid itself, then holds no capability at all.
-        argv += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        # The harness drops each program to the worker's own uid itself (which clears every
+        # capability); until then it may switch uid, and, as a fork server, kill that uid's
+        # processes and delete the directories they leave.
+        argv += ["--cap-drop", "ALL"]
+        for capability in ("SETUID", "SETGID", "KILL", "DAC_OVERRIDE", "FOWNER"):
+            argv += ["--cap-add", f"CAP_{capability}"]
     else:
         argv += ["--unshare-user"]
     return (*argv, "--")

@@ -1,18 +1,22 @@
 """Run many sandboxed programs on a bounded pool of workers, results in input order.
 
-Each worker thread only waits on its own child process, so threads are cheap; the bound
-(default: the CPU count) and the children's raised nice value keep the host responsive.
+Each worker owns a fork server (see `forkserver.py`) when running as root, so a program
+costs a fork rather than a new sandbox and interpreter; otherwise each program gets a fresh
+sandbox. The bound (default: the CPU count) and the children's raised nice value keep the
+host responsive.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from benchlab.sandbox.isolation import Isolation, best_isolation
+from benchlab.sandbox.forkserver import ForkServer, fork_server_supported
+from benchlab.sandbox.isolation import Isolation
 from benchlab.sandbox.limits import Limits
-from benchlab.sandbox.runner import ExecutionResult, Program, run_program
+from benchlab.sandbox.runner import SLOTS, ExecutionResult, Program, resolve_level, run_program
 
 __all__ = ["default_workers", "run_programs"]
 
@@ -32,21 +36,45 @@ def run_programs(
     limits: Limits | None = None,
     isolation: Isolation | None = None,
     guard: bool = True,
+    fork_server: bool | None = None,
     on_result: Callable[[int, ExecutionResult], None] | None = None,
 ) -> list[ExecutionResult]:
-    """Run every program in its own sandbox, at most `workers` at a time."""
+    """Run every program in its own sandboxed process, at most `workers` at a time.
+
+    `fork_server=None` uses fork servers where supported (as root), False never does.
+    """
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    level = isolation or best_isolation()
+    limits = limits or Limits()
+    level = resolve_level(isolation)
+    size = min(workers or default_workers(), max(1, len(programs)))
+    use_servers = fork_server_supported() if fork_server is None else fork_server
     results: list[ExecutionResult | None] = [None] * len(programs)
+    servers: queue.SimpleQueue[ForkServer] = queue.SimpleQueue()
+    slots = [SLOTS.slot() for _ in range(size)] if use_servers else []
+    for context in slots:
+        servers.put(ForkServer(level, context.__enter__(), limits))
 
     def one(index: int) -> None:
-        result = run_program(programs[index], limits=limits, isolation=level, guard=guard)
+        if use_servers:
+            server = servers.get()
+            try:
+                result = server.run(programs[index], limits, guard)
+            finally:
+                servers.put(server)
+        else:
+            result = run_program(programs[index], limits=limits, isolation=level, guard=guard)
         results[index] = result
         if on_result is not None:
             on_result(index, result)
 
-    with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
-        for future in [pool.submit(one, i) for i in range(len(programs))]:
-            future.result()
+    try:
+        with ThreadPoolExecutor(max_workers=size) as pool:
+            for future in [pool.submit(one, i) for i in range(len(programs))]:
+                future.result()
+    finally:
+        while not servers.empty():
+            servers.get().close()
+        for context in slots:
+            context.__exit__(None, None, None)
     return [r for r in results if r is not None]

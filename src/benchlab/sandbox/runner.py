@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import json
+import marshal
 import os
 import secrets
-import selectors
 import shutil
 import signal
 import subprocess
@@ -19,10 +18,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from benchlab.sandbox._streams import collect
 from benchlab.sandbox.cleanup import kill_processes_of_uid, processes_of_uid, remove_files_of_uid
 from benchlab.sandbox.isolation import (
     Isolation,
@@ -33,6 +34,7 @@ from benchlab.sandbox.isolation import (
     isolation_plan,
     python_exposures,
     sandbox_env,
+    sandbox_python,
 )
 from benchlab.sandbox.limits import Limits
 
@@ -40,8 +42,8 @@ __all__ = ["ExecutionResult", "Program", "Status", "run_program"]
 
 Status = Literal["passed", "failed", "timed out", "error"]
 
-_HARNESS = Path(__file__).with_name("_harness.py")
-_REPORT_BYTES = 1 << 20
+HARNESS = Path(__file__).with_name("_harness.py")
+REPORT_BYTES = 1 << 20
 _UID_BASE = 1_600_000_000
 
 
@@ -89,6 +91,21 @@ class ExecutionResult:
         return f"{self.status}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class RawOutcome:
+    """What was observed of one run, before judging it."""
+
+    returncode: int
+    cpu_seconds: float
+    duration_seconds: float
+    stdout: bytes
+    stderr: bytes
+    report: bytes
+    timed_out: bool
+    overflow: str
+    wrapped: bool  # exit status came through bwrap/unshare (128 + signal)
+
+
 class _SlotAllocator:
     """Hands out small integers so concurrent runs never share a sandbox uid."""
 
@@ -97,7 +114,7 @@ class _SlotAllocator:
         self._taken: set[int] = set()
 
     @contextlib.contextmanager
-    def slot(self) -> object:
+    def slot(self) -> Iterator[int]:
         with self._lock:
             number = next(i for i in range(len(self._taken) + 1) if i not in self._taken)
             self._taken.add(number)
@@ -108,111 +125,70 @@ class _SlotAllocator:
                 self._taken.discard(number)
 
 
-_SLOTS = _SlotAllocator()
+SLOTS = _SlotAllocator()
 
 
-def _sandbox_uid(slot: int) -> int | None:
+def sandbox_uid(slot: int) -> int | None:
+    """The unprivileged uid of a worker slot when running as root (None otherwise)."""
     if os.geteuid() != 0:
         return None
     return _UID_BASE + (os.getpid() % 65536) * 256 + slot % 256
 
 
-@dataclass
-class _Streams:
-    stdout: bytearray
-    stderr: bytearray
-    report: bytearray
-    overflow: str = ""
-
-
-def _collect(
-    process: subprocess.Popen[bytes], report_fd: int, limits: Limits, deadline: float
-) -> tuple[_Streams, bool]:
-    """Read stdout, stderr and the report pipe until the process exits or time runs out."""
-    streams = _Streams(bytearray(), bytearray(), bytearray())
-    assert process.stdout is not None and process.stderr is not None
-    sinks = {
-        process.stdout.fileno(): (streams.stdout, limits.output_bytes, "stdout"),
-        process.stderr.fileno(): (streams.stderr, limits.output_bytes, "stderr"),
-        report_fd: (streams.report, _REPORT_BYTES, "the report channel"),
+def program_request(
+    program: Program, limits: Limits, guard: bool, uid: int | None, nonce: str
+) -> dict[str, Any]:
+    """The harness's per-program request (sent over a pipe, never argv or environment)."""
+    if uid is not None:
+        nproc = limits.max_processes
+    else:
+        nproc = len(processes_of_uid(os.getuid())) + limits.max_processes
+    return {
+        "nonce": nonce,
+        "code": program.code,
+        "test": program.test,
+        "context": program.context,
+        "exports": list(program.exports),
+        "limits": limits.for_harness(nproc),
+        "uid": uid,
+        "guard": guard,
+        "wall_seconds": float(limits.wall_seconds),
+        "caps": [limits.output_bytes, REPORT_BYTES],
     }
-    selector = selectors.DefaultSelector()
-    for fd in sinks:
-        os.set_blocking(fd, False)
-        selector.register(fd, selectors.EVENT_READ)
-    pidfd = None
-    with contextlib.suppress(AttributeError, OSError):
-        pidfd = os.pidfd_open(process.pid)
-        selector.register(pidfd, selectors.EVENT_READ)
-    open_fds = set(sinks)
-    exited = timed_out = False
-    try:
-        while open_fds and not streams.overflow:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            wait = remaining if pidfd is not None else min(remaining, 0.05)
-            events = selector.select(0 if exited else wait)
-            if not events and exited:
-                break  # exited and nothing left to read: stragglers may hold the pipes
-            for key, _ in events:
-                if key.fd == pidfd:
-                    exited = True
-                    continue
-                buffer, cap, name = sinks[key.fd]
-                try:
-                    chunk = os.read(key.fd, 1 << 16)
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    selector.unregister(key.fd)
-                    open_fds.discard(key.fd)
-                    continue
-                buffer += chunk
-                if len(buffer) > cap:
-                    del buffer[cap:]
-                    streams.overflow = f"output on {name} exceeded {cap} bytes"
-            if pidfd is None and not exited:
-                exited = process.poll() is not None
-    finally:
-        selector.close()
-        if pidfd is not None:
-            os.close(pidfd)
-    return streams, timed_out
 
 
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+def namespace_setup(plan: IsolationPlan, limits: Limits) -> dict[str, Any]:
+    """Once-per-sandbox settings: private filesystem (unshare level), priority."""
+    return {
+        "nice": 10,
+        "mount_private_fs": plan.mount_private_fs,
+        "tmpfs_bytes": limits.tmpfs_bytes,
+        "exposures": [[d, list(p)] for d, p in python_exposures()],
+    }
 
 
-def _wait(process: subprocess.Popen[bytes]) -> tuple[int, float]:
-    """Reap the wrapper, returning its exit code and the CPU time of its whole tree."""
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, usage.ru_utime + usage.ru_stime
+def frame_message(message: dict[str, Any]) -> bytes:
+    """A length-prefixed marshal message, as the harness reads them."""
+    data = marshal.dumps(message)
+    return len(data).to_bytes(8, "big") + data
 
 
-def _parse_report(data: bytes, nonce: str) -> tuple[dict[str, object] | None, str | None, bool]:
-    """(the harness's `started` record, the failure reason, whether the nonce came back)."""
-    started: dict[str, object] | None = None
+def _parse_report(data: bytes, nonce: str) -> tuple[list[str] | None, str | None, bool]:
+    """(the harness's `started` fields, the failure reason, whether the nonce came back)."""
+    started: list[str] | None = None
     reason: str | None = None
     passed = False
     for line in data.decode("utf-8", "replace").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if not isinstance(record, dict):
-            continue
-        event = record.get("event")
-        if event == "started" and started is None:
-            started = record
-        elif event == "passed" and isinstance(record.get("token"), str):
-            passed = passed or hmac.compare_digest(record["token"], nonce)
-        elif event == "failed" and isinstance(record.get("reason"), str):
-            reason = record["reason"]
+        event, _, rest = line.partition(" ")
+        if event == "started" and started is None and len(rest.split()) == 3:
+            started = rest.split()
+        elif event == "passed":
+            passed = passed or hmac.compare_digest(rest.encode(), nonce.encode())
+        elif event == "failed":
+            try:
+                reason = bytes.fromhex(rest).decode("utf-8", "replace")
+            except ValueError:
+                continue
     return started, reason, passed
 
 
@@ -223,39 +199,49 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def _judge(
-    *,
-    streams: _Streams,
-    timed_out: bool,
-    returncode: int,
-    cpu: float,
-    nonce: str,
-    limits: Limits,
-    wrapped: bool,
-) -> tuple[Status, str, dict[str, object] | None]:
-    started, reason, passed = _parse_report(bytes(streams.report), nonce)
-    if streams.overflow:
-        return "error", streams.overflow, started
-    if timed_out:
+def _verdict(outcome: RawOutcome, nonce: str, limits: Limits) -> tuple[Status, str, list | None]:
+    started, reason, passed = _parse_report(outcome.report, nonce)
+    code = outcome.returncode
+    if outcome.overflow:
+        return "error", outcome.overflow, started
+    if outcome.timed_out:
         return "timed out", f"wall-clock limit of {limits.wall_seconds:g}s", started
     if passed:
         return "passed", "", started
     if started is None:
-        tail = streams.stderr.decode("utf-8", "replace").strip()[-300:]
-        return "error", f"the sandbox did not start (exit {returncode}): {tail}", started
-    killed_by = -returncode if returncode < 0 else returncode - 128 if wrapped else 0
-    killed = killed_by > 0 and returncode not in range(0, 129)
-    cpu_spent = cpu >= limits.cpu_seconds - 0.05
-    if killed and (killed_by == signal.SIGXCPU or (killed_by == signal.SIGKILL and cpu_spent)):
+        tail = outcome.stderr.decode("utf-8", "replace").strip()[-300:]
+        return "error", f"the sandbox did not start (exit {code}): {tail}", started
+    signum = -code if code < 0 else (code - 128 if outcome.wrapped and code > 128 else 0)
+    cpu_spent = outcome.cpu_seconds >= limits.cpu_seconds - 0.05
+    if signum == signal.SIGXCPU or (signum == signal.SIGKILL and cpu_spent):
         return "timed out", f"CPU limit of {limits.cpu_seconds}s", started
     if reason is not None:
         return "failed", reason, started
-    if killed:
-        return "error", f"killed by {_signal_name(killed_by)}", started
-    return "failed", f"exited with status {returncode} before the checks completed", started
+    if signum > 0:
+        return "error", f"killed by {_signal_name(signum)}", started
+    return "failed", f"exited with status {code} before the checks completed", started
 
 
-def _resolve_level(isolation: Isolation | None) -> Isolation:
+def judge(outcome: RawOutcome, nonce: str, limits: Limits, level: Isolation) -> ExecutionResult:
+    """Turn what was observed into a result; only the nonce makes a pass."""
+    status, reason, started = _verdict(outcome, nonce, limits)
+    return ExecutionResult(
+        status=status,
+        reason=reason,
+        isolation=level,
+        duration_seconds=outcome.duration_seconds,
+        cpu_seconds=outcome.cpu_seconds,
+        returncode=outcome.returncode,
+        stdout=outcome.stdout.decode("utf-8", "replace"),
+        stderr=outcome.stderr.decode("utf-8", "replace"),
+        seccomp=bool(started and started[1] == "1"),
+        guard=bool(started and started[2] == "1"),
+        uid=int(started[0]) if started else None,
+    )
+
+
+def resolve_level(isolation: Isolation | None) -> Isolation:
+    """`isolation`, checked to work here, or the best available when None."""
     if isolation is None:
         return best_isolation()
     if not available_isolation(isolation):
@@ -266,13 +252,20 @@ def _resolve_level(isolation: Isolation | None) -> Isolation:
     return isolation
 
 
+def interpreter_and_uid(level: Isolation, slot: int) -> tuple[str, int | None]:
+    """The Python to run and the uid to drop to, for `level` in worker `slot`."""
+    python = sandbox_python(level)
+    if python is None:  # no interpreter the dropped uid could read: keep the caller's uid
+        return sys.executable, None
+    return python, sandbox_uid(slot)
+
+
 def run_program(
     program: Program,
     *,
     limits: Limits | None = None,
     isolation: Isolation | None = None,
     guard: bool = True,
-    python: str | None = None,
 ) -> ExecutionResult:
     """Run `program` once in a fresh sandbox; `isolation=None` picks the strongest available.
 
@@ -280,47 +273,40 @@ def run_program(
     layers (used by the tests to show that those contain hostile code on their own).
     """
     limits = limits or Limits()
-    level = _resolve_level(isolation)
-    plan = isolation_plan(level, limits.tmpfs_bytes)
-    with _SLOTS.slot() as slot:
-        return _run_in_slot(program, plan, limits, guard, python or sys.executable, slot)
+    plan = isolation_plan(resolve_level(isolation), limits.tmpfs_bytes)
+    with SLOTS.slot() as slot:
+        python, uid = interpreter_and_uid(plan.level, slot)
+        nonce = secrets.token_hex(16)
+        outcome = _run_once(program, plan, limits, guard, python, uid, nonce)
+    return judge(outcome, nonce, limits, plan.level)
 
 
-def _run_in_slot(
-    program: Program, plan: IsolationPlan, limits: Limits, guard: bool, python: str, slot: int
-) -> ExecutionResult:
-    uid = _sandbox_uid(slot)
-    if plan.level == "rlimits" and python_exposures():
-        uid = None  # without a mount namespace the dropped uid could not read the interpreter
-    nonce = secrets.token_hex(16)
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _run_once(
+    program: Program,
+    plan: IsolationPlan,
+    limits: Limits,
+    guard: bool,
+    python: str,
+    uid: int | None,
+    nonce: str,
+) -> RawOutcome:
     host_workdir = None
     if plan.inner_workdir is None:
         host_workdir = tempfile.mkdtemp(prefix="benchlab-sandbox-")
         if uid is not None:
             os.chown(host_workdir, uid, uid)
     workdir = plan.inner_workdir or host_workdir
-    if uid is not None:
-        nproc = limits.max_processes
-    else:
-        nproc = len(processes_of_uid(os.getuid())) + limits.max_processes
-    payload = {
-        "nonce": nonce,
-        "code": program.code,
-        "test": program.test,
-        "context": program.context,
-        "exports": list(program.exports),
-        "limits": limits.for_harness(nproc),
-        "uid": uid,
-        "guard": guard,
-        "nice": 10,
-        "mount_private_fs": plan.mount_private_fs,
-        "tmpfs_bytes": limits.tmpfs_bytes,
-        "exposures": [[d, list(p)] for d, p in python_exposures()],
-        "workdir": workdir,
-    }
+    assert workdir is not None
+    request = program_request(program, limits, guard, uid, nonce)
+    request.update(namespace_setup(plan, limits), workdir=workdir)
     in_read, in_write = os.pipe()
     out_read, out_write = os.pipe()
-    argv = [*plan.prefix, python, "-I", str(_HARNESS), str(in_read), str(out_write)]
+    argv = [*plan.prefix, python, "-I", "-S", str(HARNESS), "once", str(in_read), str(out_write)]
     start = time.monotonic()
     try:
         process = subprocess.Popen(
@@ -341,48 +327,43 @@ def _run_in_slot(
         raise
     os.close(in_read)
     os.close(out_write)
+    assert process.stdout is not None and process.stderr is not None
+    sinks: dict[int, list[Any]] = {
+        process.stdout.fileno(): [bytearray(), limits.output_bytes, "stdout"],
+        process.stderr.fileno(): [bytearray(), limits.output_bytes, "stderr"],
+        out_read: [bytearray(), REPORT_BYTES, "the report channel"],
+    }
     try:
         with contextlib.suppress(BrokenPipeError):
-            os.write(in_write, json.dumps(payload).encode())
+            os.write(in_write, frame_message(request))
         os.close(in_write)
-        streams, timed_out = _collect(process, out_read, limits, start + limits.wall_seconds)
-        if timed_out or streams.overflow:
+        timed_out, overflow = collect(process.pid, sinks, start + limits.wall_seconds)
+        if timed_out or overflow:
             _kill_group(process.pid)
-        returncode, cpu = _wait(process)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
     finally:
         _kill_group(process.pid)
         if process.poll() is None:
             process.kill()
             process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+        process.stdout.close()
+        process.stderr.close()
         os.close(out_read)
         if uid is not None and plan.inner_workdir is None:
             kill_processes_of_uid(uid)
             remove_files_of_uid(uid)
         if host_workdir:
             shutil.rmtree(host_workdir, ignore_errors=True)
-    duration = time.monotonic() - start
-    status, reason, started = _judge(
-        streams=streams,
+    stdout, stderr, report = (bytes(sink[0]) for sink in sinks.values())
+    return RawOutcome(
+        returncode=process.returncode,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        duration_seconds=time.monotonic() - start,
+        stdout=stdout,
+        stderr=stderr,
+        report=report,
         timed_out=timed_out,
-        returncode=returncode,
-        cpu=cpu,
-        nonce=nonce,
-        limits=limits,
+        overflow=overflow,
         wrapped=bool(plan.prefix),
-    )
-    return ExecutionResult(
-        status=status,
-        reason=reason,
-        isolation=plan.level,
-        duration_seconds=duration,
-        cpu_seconds=cpu,
-        returncode=returncode,
-        stdout=streams.stdout.decode("utf-8", "replace"),
-        stderr=streams.stderr.decode("utf-8", "replace"),
-        seccomp=bool(started and started.get("seccomp")),
-        guard=bool(started and started.get("guard")),
-        uid=started.get("uid") if started else None,  # type: ignore[arg-type]
     )

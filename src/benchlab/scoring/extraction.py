@@ -33,7 +33,7 @@ _NONE = Extraction(None, None)
 def _choice_rules(letters: str) -> list[tuple[str, re.Pattern[str], bool]]:
     """(name, pattern, take the last match) in priority order; `letters` like "ABCD"."""
     ls = f"[{letters}]"
-    bound = rf"(?![A-Za-z0-9])"
+    bound = r"(?![A-Za-z0-9])"
     flags = re.IGNORECASE
     return [
         (

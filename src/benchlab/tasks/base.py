@@ -8,6 +8,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from benchlab.backends.requests import (
@@ -121,6 +122,16 @@ class Task(ABC):
         self, predictions: Sequence[Prediction], *, seed: int = 0, n_resamples: int = 1000
     ) -> dict[str, MetricResult]:
         """Aggregate metrics, each with n and a 95% confidence interval."""
+
+    def write_artifacts(
+        self,
+        predictions: Sequence[Prediction],
+        folder: Path,
+        *,
+        seed: int = 0,
+        n_resamples: int = 1000,
+    ) -> None:
+        """Write task-specific report files under the experiment's `folder` (default: none)."""
 
     def training_pairs(self, examples: Sequence[Example]) -> list[TrainingPair]:
         """Prompt/target pairs for language-model training modes (LoRA, SFT)."""

@@ -1,4 +1,11 @@
 """Imports every task family module so that each registers its task types."""
 
-from benchlab.tasks import classification, glue  # noqa: F401
-from benchlab.tasks import math, mmlu, multiple_choice  # noqa: F401
+from benchlab.tasks import (  # noqa: F401
+    classification,
+    glue,
+    math,
+    mmlu,
+    multiple_choice,
+    pairwise_judge,
+)
+from benchlab.tasks.code import humaneval  # noqa: F401

@@ -82,9 +82,7 @@ def generation_prompt(
     item: ChoiceItem, shots: Sequence[ChoiceItem], *, chain_of_thought: bool
 ) -> str:
     """Lettered choices and an "Answer:" cue; with chain of thought, a step-by-step cue."""
-    demos = "".join(
-        f"{item_text(s)}\nAnswer: {LETTERS[s.gold]}\n\n" for s in shots
-    )
+    demos = "".join(f"{item_text(s)}\nAnswer: {LETTERS[s.gold]}\n\n" for s in shots)
     cue = f"Answer: {_COT_CUE}" if chain_of_thought else "Answer:"
     return f"{demos}{item_text(item)}\n{cue}"
 

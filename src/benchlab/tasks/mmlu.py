@@ -53,10 +53,11 @@ _DEFAULTS: dict[str, Any] = {
     "eval": {"path": "cais/mmlu", "name": "all", "split": "test"},
     "train": {"path": "cais/mmlu", "name": "all", "split": "dev"},
     "prompt_style": "letters",
-    "description": "The following are multiple choice questions (with answers) about {subject}.\n\n",
+    "description": (
+        "The following are multiple choice questions (with answers) about {subject}.\n\n"
+    ),
     "num_fewshot": 5,
 }
-
 
 
 def _mmlu_factory(defaults: Mapping[str, Any]):

@@ -184,8 +184,8 @@ class MultipleChoiceTask(Task):
                 item, shots, chain_of_thought=self.options.chain_of_thought
             )
         style = self.options.prompt_style
-        return self._description(item) + shot_block(shots, style) + loglikelihood_context(
-            item, style
+        return (
+            self._description(item) + shot_block(shots, style) + loglikelihood_context(item, style)
         )
 
     def requests_for(
@@ -222,13 +222,16 @@ class MultipleChoiceTask(Task):
             }
             correct = found.answer == gold_letter
             return Prediction(
-                example.id, item.question, gold_letter, found.answer, correct, details,
+                example.id,
+                item.question,
+                gold_letter,
+                found.answer,
+                correct,
+                details,
                 example.group,
             )
         logprobs = np.array([r.logprob for r in responses], dtype=float)
-        lengths = np.array(
-            [float(len(t)) for t in choice_targets(item, self.options.prompt_style)]
-        )
+        lengths = np.array([float(len(t)) for t in choice_targets(item, self.options.prompt_style)])
         predicted = int(np.argmax(logprobs))
         predicted_norm = int(np.argmax(logprobs / lengths))
         details = {
@@ -243,8 +246,13 @@ class MultipleChoiceTask(Task):
             "is_greedy": [r.is_greedy for r in responses],
         }
         return Prediction(
-            example.id, item.question, gold_letter, letters[predicted],
-            predicted == item.gold, details, example.group,
+            example.id,
+            item.question,
+            gold_letter,
+            letters[predicted],
+            predicted == item.gold,
+            details,
+            example.group,
         )
 
     def metrics(
@@ -297,9 +305,7 @@ def preset(defaults: Mapping[str, Any], **task_kwargs: Any):
         merged = {**defaults, **dict(overrides)}
         if "eval" in overrides and "train" not in overrides:
             merged.pop("train", None)
-        return MultipleChoiceTask(
-            name, MultipleChoiceOptions.model_validate(merged), **task_kwargs
-        )
+        return MultipleChoiceTask(name, MultipleChoiceOptions.model_validate(merged), **task_kwargs)
 
     return build
 

@@ -14,8 +14,8 @@ import numpy as np
 from benchlab.errors import DataError
 from benchlab.sandbox import ExecutionResult, Isolation, Limits, run_programs
 from benchlab.scoring.pass_at_k import pass_at_k_per_problem
-from benchlab.tasks.code.program import check_program
 from benchlab.tasks.code.problems import CodeProblem
+from benchlab.tasks.code.program import check_program
 
 __all__ = ["DEFAULT_KS", "execute_samples", "pass_at_k_summary", "result_record", "sample_counts"]
 

@@ -1,0 +1,85 @@
+"""HFCausalBackend against a plain transformers forward pass and one-at-a-time generation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+
+from benchlab.backends.hf_causal import HFCausalBackend, encode_pair
+from benchlab.backends.requests import GenerationRequest, LoglikelihoodRequest
+
+CONTEXTS = [
+    "Question: Which gas do plants take in?\nAnswer:",
+    "Review: a slow, sad and beautiful film\nSentiment:",
+    "Trailing space ",
+    "",
+]
+CONTINUATIONS = [" carbon dioxide", " oxygen", " B", "positive and warm, truly", "x"]
+
+
+def _reference(model: Any, tokenizer: Any, request: LoglikelihoodRequest) -> tuple[float, bool]:
+    """Unbatched, unpadded forward over context + continuation ids, as lm-eval computes it."""
+    context_ids, continuation_ids = encode_pair(tokenizer, request.context, request.continuation)
+    ids = torch.tensor([context_ids + continuation_ids])[:, :-1]
+    with torch.no_grad():
+        logprobs = torch.log_softmax(model(ids).logits.float(), dim=-1)[0]
+    window = logprobs[len(context_ids) - 1 :]
+    target = torch.tensor(continuation_ids)
+    total = window.gather(1, target.unsqueeze(1)).sum().item()
+    return total, bool((window.argmax(-1) == target).all())
+
+
+@pytest.mark.parametrize("share_prefix", [True, False])
+def test_loglikelihood_matches_plain_forward(tiny_causal, share_prefix: bool) -> None:
+    model, tokenizer = tiny_causal
+    requests = [LoglikelihoodRequest(c, k) for c in CONTEXTS for k in CONTINUATIONS]
+    backend = HFCausalBackend(
+        model, tokenizer, max_length=256, batch_size=3, fingerprint="t", share_prefix=share_prefix
+    )
+    results = backend.loglikelihood(requests)
+    for request, result in zip(requests, results, strict=True):
+        expected, greedy = _reference(model, tokenizer, request)
+        assert result.logprob == pytest.approx(expected, abs=1e-4)
+        assert result.is_greedy == greedy
+        assert result.num_tokens == len(encode_pair(tokenizer, *vars(request).values())[1])
+
+
+def test_empty_context_uses_the_start_token(tiny_causal) -> None:
+    _, tokenizer = tiny_causal
+    context_ids, _ = encode_pair(tokenizer, "", "hello")
+    assert context_ids == [tokenizer.bos_token_id]
+
+
+def test_long_inputs_are_truncated_from_the_left(tiny_causal) -> None:
+    model, tokenizer = tiny_causal
+    request = LoglikelihoodRequest("word " * 60 + "end", " of the story")
+    short = HFCausalBackend(model, tokenizer, max_length=16, batch_size=2, fingerprint="t")
+    [result] = short.loglikelihood([request])
+    context_ids, continuation_ids = encode_pair(tokenizer, request.context, request.continuation)
+    ids = torch.tensor([(context_ids + continuation_ids)[-17:][:-1]])
+    with torch.no_grad():
+        logprobs = torch.log_softmax(model(ids).logits.float(), dim=-1)[0]
+    target = torch.tensor(continuation_ids)
+    expected = logprobs[-len(continuation_ids) :].gather(1, target.unsqueeze(1)).sum().item()
+    assert result.logprob == pytest.approx(expected, abs=1e-4)
+
+
+def test_batched_greedy_generation_equals_one_at_a_time(tiny_causal) -> None:
+    model, tokenizer = tiny_causal
+    prompts = ["Review: great", "Question: what is two plus two?\nAnswer:", "Hi"]
+    requests = [GenerationRequest(p, max_new_tokens=8, stop=("\n",)) for p in prompts]
+    batched = HFCausalBackend(model, tokenizer, max_length=128, batch_size=4, fingerprint="t")
+    single = HFCausalBackend(model, tokenizer, max_length=128, batch_size=1, fingerprint="t")
+    together = batched.generate(requests)
+    alone = [single.generate([r])[0] for r in requests]
+    assert together == alone
+    for prompt, result in zip(prompts, alone, strict=True):
+        ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+        with torch.no_grad():
+            output = model.generate(
+                ids, max_new_tokens=8, do_sample=False, pad_token_id=tokenizer.pad_token_id
+            )
+        text = tokenizer.decode(output[0, ids.shape[1] :], skip_special_tokens=True)
+        assert result.texts[0] == text.split("\n")[0]

@@ -1,0 +1,38 @@
+"""The shipped judge configs validate, and their answer files cover every prompt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchlab.config.loader import load_plan
+from benchlab.judge.answers import load_answers_file
+from benchlab.judge.config import load_judge_config
+from benchlab.judge.pipeline import build_categories
+from benchlab.tasks.registry import build_task
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+def test_judge_matrix_config_runs_zero_shot_and_lora_on_a_judge_task() -> None:
+    plan = load_plan(CONFIGS / "judge-matrix.yaml")
+    assert [e.mode.method_type for e in plan.experiments] == ["zero_shot", "lora"]
+    spec = plan.experiments[0].task
+    task = build_task(spec.task_type, spec.name, spec.options)
+    assert task.family == "judge"
+    examples = task.load_split("eval")
+    prompts = [p for c in task.categories for p in c.prompts]
+    reference = task.options.reference.answers
+    answers = load_answers_file(reference.file, prompts, answer_field=reference.answer_field)
+    assert len(answers) == len(examples) == 15
+    assert len(task.training_pairs(task.load_split("train"))) == 8
+
+
+def test_judge_config_builds_its_categories_with_choices_from_the_task() -> None:
+    config = load_judge_config(CONFIGS / "judge.yaml")
+    assert config.reference.endpoint is not None and config.budget.max_usd == 5.0
+    categories = {c.name: c for c in build_categories(config)}
+    assert list(categories) == ["knowledge", "math", "writing", "science"]
+    science = categories["science"].prompts[0]
+    assert "Options: oxygen | carbon dioxide | nitrogen | helium" in science.question
+    assert science.reference == "carbon dioxide"
+    assert categories["math"].template.uses_reference

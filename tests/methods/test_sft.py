@@ -1,0 +1,143 @@
+"""The sft mode: base vs SFT on a math and a multiple-choice task, from one config."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from benchlab.config.loader import load_plan
+from benchlab.errors import DataError
+from benchlab.methods.sft import load_sft_rows
+from benchlab.runner.run import run_plan
+from tests.helpers import write_jsonl
+
+SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "results.schema.json"
+
+
+def _study(tmp_path: Path) -> Path:
+    gsm = write_jsonl(
+        tmp_path / "gsm.jsonl",
+        [
+            {
+                "question": f"Sam has {i} pens and gets {i} more. How many pens?",
+                "answer": f"{i} + {i} = <<{i}+{i}={2 * i}>>{2 * i}\n#### {2 * i}",
+            }
+            for i in range(1, 25)
+        ],
+    )
+    mc = write_jsonl(
+        tmp_path / "mc.jsonl",
+        [
+            {
+                "question": f"Which number is {i}?",
+                "choices": [str(i), str(i + 1), "none"],
+                "answer": 0,
+                "rationale": f"The number {i} is listed first.",
+                "subject": "even" if i % 2 else "odd",
+            }
+            for i in range(24)
+        ],
+    )
+    config = {
+        "name": "reasoning-test",
+        "models": [
+            {
+                "name": "tiny-llama",
+                "path": "builtin:tiny-causal",
+                "kind": "causal",
+                "batch_size": 16,
+                "max_length": 512,
+            }
+        ],
+        "tasks": [
+            {
+                "name": "gsm",
+                "type": "gsm8k",
+                "eval": str(gsm),
+                "train": str(gsm),
+                "num_fewshot": 2,
+                "max_new_tokens": 8,
+            },
+            {
+                "name": "quiz",
+                "type": "multiple_choice",
+                "eval": str(mc),
+                "train": str(mc),
+                "scoring": "generate",
+                "chain_of_thought": True,
+                "max_new_tokens": 8,
+            },
+        ],
+        "modes": [
+            {"name": "base", "type": "zero_shot"},
+            {
+                "name": "sft",
+                "type": "sft",
+                "peft": "lora",
+                "r": 4,
+                "alpha": 8,
+                "batch_size": 8,
+                "max_length": 256,
+                "learning_rate": 1e-3,
+            },
+        ],
+        "profiles": {
+            "quick": {
+                "max_train_examples": 16,
+                "max_eval_examples": 6,
+                "max_train_steps": 2,
+                "latency_examples": 1,
+                "bootstrap_resamples": 100,
+            }
+        },
+        "default_profile": "quick",
+    }
+    path = tmp_path / "study.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def test_base_and_sft_study_runs_from_one_config(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    summary = run_plan(load_plan(_study(tmp_path)), run_dir)
+    expected = {f"tiny-llama_{t}_{m}" for t in ("gsm", "quiz") for m in ("base", "sft")}
+    assert summary.states == dict.fromkeys(expected, "complete"), summary.errors
+    schema = json.loads(SCHEMA.read_text())
+    for experiment in expected:
+        folder = run_dir / "experiments" / experiment
+        results = json.loads((folder / "results.json").read_text())
+        jsonschema.validate(results, schema)
+        if experiment.endswith("_sft"):
+            assert results["training"]["artifact"] == "adapter"
+            assert 0 < results["training"]["trainable_percent"] < 100
+            assert (folder / "adapter" / "adapter_config.json").exists()
+        if "_gsm_" in experiment:
+            assert {"exact_match_strict", "exact_match_flexible"} <= set(results["metrics"])
+        else:
+            assert {"acc", "no_answer_count", "acc/even"} <= set(results["metrics"])
+    base = json.loads((run_dir / "experiments/tiny-llama_gsm_base/results.json").read_text())
+    tuned = json.loads((run_dir / "experiments/tiny-llama_gsm_sft/results.json").read_text())
+    assert base["provenance"]["model_fingerprint"] != tuned["provenance"]["model_fingerprint"]
+
+
+def test_local_sft_rows_are_validated(tmp_path: Path) -> None:
+    good = write_jsonl(
+        tmp_path / "good.jsonl",
+        [
+            {"prompt": "Q: 1+1?\nA:", "completion": " 1 + 1 = 2. The answer is 2."},
+            {
+                "messages": [
+                    {"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": "yo"},
+                ]
+            },
+        ],
+    )
+    assert len(load_sft_rows(good)) == 2
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"question": "no completion"}])
+    with pytest.raises(DataError, match="prompt"):
+        load_sft_rows(bad)
