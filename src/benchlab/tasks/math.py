@@ -162,6 +162,10 @@ class GSM8KTask(Task):
         self._splits[split] = examples
         return examples
 
+    def judge_prompt(self, example: Example) -> tuple[str, str]:
+        """The plain problem and its final answer, for reference-guided judging."""
+        return example.data["question"], example.gold
+
     def _target(self, question: str, solution: str) -> str:
         if self.options.prompt == "cot8":
             return f"{rationale(solution)} The answer is {final_answer(solution)}."

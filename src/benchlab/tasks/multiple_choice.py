@@ -29,6 +29,7 @@ from benchlab.tasks.mc_prompts import (
     choice_continuations,
     choice_targets,
     generation_prompt,
+    item_text,
     loglikelihood_context,
     shot_block,
 )
@@ -187,6 +188,11 @@ class MultipleChoiceTask(Task):
         return (
             self._description(item) + shot_block(shots, style) + loglikelihood_context(item, style)
         )
+
+    def judge_prompt(self, example: Example) -> tuple[str, str]:
+        """The question with its lettered choices, and the gold choice, for an LLM judge."""
+        item = item_of(example)
+        return item_text(item), f"{LETTERS[item.gold]}. {item.choices[item.gold]}"
 
     def requests_for(
         self, example: Example, demonstrations: Sequence[Example], context: EvalContext
