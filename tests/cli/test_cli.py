@@ -33,8 +33,17 @@ def test_help_does_not_import_torch() -> None:
 def test_list_shows_tasks_modes_and_backends() -> None:
     result = runner.invoke(app, ["list"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    for name in ("sst2", "rte", "mnli_matched", "classification", "zero_shot", "few_shot",
-                 "finetune", "lora", "hf_causal"):
+    for name in (
+        "sst2",
+        "rte",
+        "mnli_matched",
+        "classification",
+        "zero_shot",
+        "few_shot",
+        "finetune",
+        "lora",
+        "hf_causal",
+    ):
         assert name in result.output
 
 
@@ -45,10 +54,17 @@ def _write_run(root: Path) -> None:
     )
     done = root / "experiments" / "m_t_done"
     done.mkdir(parents=True)
-    (done / "results.json").write_text(json.dumps({
-        "status": "complete", "spec_hash": "h", "metrics": {},
-        "started_at": "2026-01-01T00:00:00+00:00", "finished_at": "2026-01-01T00:01:40+00:00",
-    }))
+    (done / "results.json").write_text(
+        json.dumps(
+            {
+                "status": "complete",
+                "spec_hash": "h",
+                "metrics": {},
+                "started_at": "2026-01-01T00:00:00+00:00",
+                "finished_at": "2026-01-01T00:01:40+00:00",
+            }
+        )
+    )
     running = root / "experiments" / "m_t_running"
     running.mkdir()
     (running / "running.json").write_text(
