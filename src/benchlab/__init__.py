@@ -1,4 +1,4 @@
-"""benchlab: fine-tune, quantize and benchmark small models with honest statistics."""
+"""benchlab: fine-tune and benchmark small models with honest statistics."""
 
 from benchlab.errors import BenchlabError
 
