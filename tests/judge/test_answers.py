@@ -122,16 +122,15 @@ def _mc_file(tmp_path: Path) -> Path:
 
 
 def test_multiple_choice_prompts_list_the_choices(tmp_path: Path) -> None:
-    options = {"eval": str(_mc_file(tmp_path)), "prompt_style": "question_answer"}
-    prompts = prompts_from_task("multiple_choice", "mc", options)
-    assert prompts[0] == JudgePrompt(
-        "mc/q1", "Question: Which is a fruit?\nOptions: stone | apple\nAnswer:", "apple"
-    )
-    assert prompts[1].reference == "blue"
-    # MMLU-style contexts already list lettered choices: nothing is added
-    letters = prompts_from_task("multiple_choice", "mc", {"eval": str(_mc_file(tmp_path))})
-    assert letters[0].question == "Which is a fruit?\nA. stone\nB. apple\nAnswer:"
-    assert letters[0].reference == "B"
+    # The judge sees the bare question with lettered choices whatever the task's prompt style,
+    # and the reference names the gold letter and its text.
+    for style in ("question_answer", "letters"):
+        options = {"eval": str(_mc_file(tmp_path)), "prompt_style": style}
+        prompts = prompts_from_task("multiple_choice", "mc", options)
+        assert prompts[0] == JudgePrompt(
+            "mc/q1", "Question: Which is a fruit?\nA. stone\nB. apple", "B. apple"
+        )
+        assert prompts[1].reference == "A. blue"
 
 
 def test_classification_prompts_list_the_labels(tmp_path: Path) -> None:

@@ -33,6 +33,6 @@ def test_judge_config_builds_its_categories_with_choices_from_the_task() -> None
     categories = {c.name: c for c in build_categories(config)}
     assert list(categories) == ["knowledge", "math", "writing", "science"]
     science = categories["science"].prompts[0]
-    assert "Options: oxygen | carbon dioxide | nitrogen | helium" in science.question
-    assert science.reference == "carbon dioxide"
+    assert "A. oxygen\nB. carbon dioxide\nC. nitrogen\nD. helium" in science.question
+    assert science.reference == "B. carbon dioxide"
     assert categories["math"].template.uses_reference

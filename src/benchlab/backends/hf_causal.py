@@ -4,11 +4,13 @@ Log-likelihoods follow lm-evaluation-harness exactly: trailing spaces of the con
 continuation, the continuation's tokens are those of `context + continuation` past the context's
 tokens, and an empty context is replaced by the start (or end) of text token.
 
-Speed comes from not repeating work: requests sharing a context (the choices of one question)
-encode it once and score every continuation from its KV cache; batches are length-sorted and
-sized by a token budget; logits are computed only where a continuation token is predicted; and
-greedy generation runs in left-padded batches. An optional `ResponseCache` skips the model for
-requests it has already answered.
+Speed comes from not repeating work. Identical requests are scored once. The continuations of
+one context (the choices of a question) share a single row: the context once, then every
+continuation's tokens behind a mask that keeps them apart (`prefix_packing`), so one forward pass
+scores them all. Rows are length-sorted into batches sized by a token budget, and only positions
+that predict a continuation token go through the vocabulary projection. Greedy generation runs in
+left-padded batches. An optional `ResponseCache` skips the model for requests it has already
+answered.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from benchlab.backends.base import Backend
 from benchlab.backends.cache import ResponseCache
+from benchlab.backends.prefix_packing import PackedBatch, batch_rows, pack_rows
 from benchlab.backends.requests import (
     GenerationRequest,
     GenerationResult,
@@ -31,25 +34,36 @@ __all__ = ["HFCausalBackend", "encode_pair", "truncate_at_stop"]
 
 def encode_pair(tokenizer: Any, context: str, continuation: str) -> tuple[list[int], list[int]]:
     """Token ids of context and continuation, split the way lm-evaluation-harness splits them."""
-    context_ids, continuation_ids, _ = _split_pair(tokenizer, context, continuation)
-    return context_ids, continuation_ids
+    return _encode_pairs(tokenizer, [(context, continuation)])[0]
 
 
-def _split_pair(
-    tokenizer: Any, context: str, continuation: str
-) -> tuple[list[int], list[int], bool]:
-    """lm-eval's split, plus whether the context's ids are a prefix of the whole's ids."""
-    n_spaces = len(context) - len(context.rstrip())
-    if n_spaces:
-        continuation = context[-n_spaces:] + continuation
-        context = context[:-n_spaces]
-    if not context:
-        prefix = tokenizer.bos_token_id
-        prefix = prefix if prefix is not None else tokenizer.eos_token_id
-        return [prefix], tokenizer(continuation, add_special_tokens=False)["input_ids"], True
-    whole = tokenizer(context + continuation, add_special_tokens=False)["input_ids"]
-    context_ids = tokenizer(context, add_special_tokens=False)["input_ids"]
-    return context_ids, whole[len(context_ids) :], whole[: len(context_ids)] == context_ids
+def _encode_pairs(
+    tokenizer: Any, pairs: Sequence[tuple[str, str]]
+) -> list[tuple[list[int], list[int]]]:
+    """lm-eval's split of many pairs, each distinct text tokenized once in one batched call.
+
+    Trailing spaces of the context move to the continuation; the continuation's tokens are those
+    of `context + continuation` past the context's tokens; an empty context becomes the start
+    (or end) of text token.
+    """
+    moved = []
+    for context, continuation in pairs:
+        n_spaces = len(context) - len(context.rstrip())
+        if n_spaces:
+            context, continuation = context[:-n_spaces], context[-n_spaces:] + continuation
+        moved.append((context, continuation))
+    texts = sorted({t for c, k in moved for t in ((c, c + k) if c else (k,))})
+    ids = tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+    encoded = dict(zip(texts, ids, strict=True))
+    start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+    result = []
+    for context, continuation in moved:
+        if not context:
+            result.append(([start], encoded[continuation]))
+            continue
+        context_ids = encoded[context]
+        result.append((context_ids, encoded[context + continuation][len(context_ids) :]))
+    return result
 
 
 def truncate_at_stop(text: str, stops: Sequence[str]) -> str:
@@ -93,7 +107,7 @@ class HFCausalBackend(Backend):
         self.cache = cache
         self.share_prefix = share_prefix
         self._fingerprint = fingerprint
-        self._keeps_logits = _accepts_logits_to_keep(model)
+        self._keeps_mask: bool | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -121,126 +135,74 @@ class HFCausalBackend(Backend):
         return self._loglikelihood(requests)
 
     def _loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
-        encoded = [_split_pair(self.tokenizer, r.context, r.continuation) for r in requests]
+        import torch
+
+        encoded = _encode_pairs(self.tokenizer, [(r.context, r.continuation) for r in requests])
         unique: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
-        pairs: list[tuple[list[int], list[int]]] = []
-        owner = []
-        groups: dict[tuple[int, ...], list[int]] = {}
-        plain: list[int] = []
-        for context_ids, continuation_ids, is_prefix in encoded:
-            key = (tuple(context_ids), tuple(continuation_ids))
-            if key not in unique:
-                unique[key] = len(pairs)
-                pairs.append((context_ids, continuation_ids))
-                fits = len(context_ids) + len(continuation_ids) <= self.max_length + 1
-                if self.share_prefix and is_prefix and fits:
-                    groups.setdefault(key[0], []).append(unique[key])
-                else:
-                    plain.append(unique[key])
-            owner.append(unique[key])
-        answers: dict[int, LoglikelihoodResult] = {}
-        answers.update(self._score_plain(pairs, plain))
-        answers.update(self._score_shared(pairs, list(groups.values())))
+        owner = [unique.setdefault((tuple(c), tuple(k)), len(unique)) for c, k in encoded]
+        pairs = list(unique)
+        rows = pack_rows(
+            pairs,
+            max_length=self.max_length,
+            max_packed_width=self._max_packed_width,
+            share_trunks=self.share_prefix,
+            pack_branches=self.share_prefix and self._masks_allowed,
+        )
+        rows.sort(key=lambda row: -row.width)
+        device = self._device
+        totals = torch.zeros(len(pairs), dtype=torch.float32, device=device)
+        misses = torch.zeros(len(pairs), dtype=torch.long, device=device)
+        widths = [row.width for row in rows]
+        budget = self._token_budget(widths[0] if widths else 1)
+        for batch in _budget_batches(widths, [1] * len(rows), budget):
+            packed = batch_rows(
+                [rows[j] for j in batch],
+                pad_id=self.tokenizer.pad_token_id or 0,
+                mask_dtype=self.model.dtype,
+                device=device,
+            )
+            logits = self._kept_logits(packed).float()
+            picked = (
+                logits[packed.slots, packed.tokens] - torch.logsumexp(logits, dim=-1)[packed.slots]
+            )
+            wrong = logits.argmax(dim=-1)[packed.slots] != packed.tokens
+            totals.index_add_(0, packed.requests, picked)
+            misses.index_add_(0, packed.requests, wrong.long())
+        answers = [
+            LoglikelihoodResult(total, missed == 0, len(continuation))
+            for total, missed, (_, continuation) in zip(
+                totals.tolist(), misses.tolist(), pairs, strict=True
+            )
+        ]
         return [answers[i] for i in owner]
 
-    def _score_plain(
-        self, pairs: Sequence[tuple[list[int], list[int]]], indices: Sequence[int]
-    ) -> dict[int, LoglikelihoodResult]:
-        """One left-padded forward pass per batch over context + continuation (lm-eval's path)."""
+    @property
+    def _masks_allowed(self) -> bool:
+        # Packed rows need a custom 4D mask, which flash-attention kernels do not take.
+        return getattr(self.model.config, "_attn_implementation", "eager") in {"eager", "sdpa"}
 
-        rows = []
-        for i in indices:
-            context_ids, continuation_ids = pairs[i]
-            rows.append((i, (context_ids + continuation_ids)[-(self.max_length + 1) :][:-1]))
-        rows.sort(key=lambda row: -len(row[1]))
-        results = {}
-        lengths = [len(tokens) for _, tokens in rows]
-        budget = self._token_budget(lengths[0] if lengths else 1)
-        for batch in _budget_batches(lengths, [1] * len(rows), budget):
-            chunk = [rows[j] for j in batch]
-            ids, mask, positions = self._left_pad([tokens for _, tokens in chunk])
-            keep = max(len(pairs[i][1]) for i, _ in chunk)
-            logprobs = self._forward(ids, mask, positions, keep=keep)
-            for row, (i, _) in enumerate(chunk):
-                continuation = pairs[i][1]
-                window = logprobs[row, keep - len(continuation) :]
-                results[i] = _result(window, continuation)
-        return results
+    @property
+    def _max_packed_width(self) -> int:
+        # A custom mask replaces a sliding window, so packed rows must fit inside the window.
+        window = getattr(self.model.config, "sliding_window", None)
+        return min(self.max_length, window) if isinstance(window, int) else self.max_length
 
-    def _score_shared(
-        self, pairs: Sequence[tuple[list[int], list[int]]], groups: Sequence[list[int]]
-    ) -> dict[int, LoglikelihoodResult]:
-        """Encode each shared context once, then every continuation from its KV cache."""
+    def _kept_logits(self, packed: PackedBatch) -> Any:
+        """Logits at the kept positions, flattened row by row to (kept, vocabulary)."""
         import torch
 
-        order = sorted(
-            groups,
-            key=lambda g: -(len(pairs[g[0]][0]) + max(len(pairs[i][1]) for i in g)),
-        )
-        spans = [len(pairs[g[0]][0]) + max(len(pairs[i][1]) for i in g) for g in order]
-        sizes = [len(g) for g in order]
-        budget = self._token_budget(spans[0] if spans else 1)
-        results = {}
-        for batch in _budget_batches(spans, sizes, budget):
-            chunk = [order[j] for j in batch]
-            contexts = [pairs[g[0]][0] for g in chunk]
-            ids, mask, positions = self._left_pad(contexts)
-            with torch.inference_mode():
-                output = self.model(
-                    input_ids=ids,
-                    attention_mask=mask,
-                    position_ids=positions,
-                    use_cache=True,
-                    **({"logits_to_keep": 1} if self._keeps_logits else {}),
-                )
-            first = torch.log_softmax(output.logits[:, -1].float(), dim=-1).cpu()
-            tails = [(g_row, i) for g_row, g in enumerate(chunk) for i in g if len(pairs[i][1]) > 1]
-            rest = self._score_tails(pairs, tails, output.past_key_values, mask, contexts)
-            for g_row, g in enumerate(chunk):
-                for i in g:
-                    continuation = pairs[i][1]
-                    head = first[g_row].unsqueeze(0)
-                    window = head if len(continuation) == 1 else torch.cat([head, rest[i]])
-                    results[i] = _result(window, continuation)
-        return results
-
-    def _score_tails(
-        self,
-        pairs: Sequence[tuple[list[int], list[int]]],
-        tails: Sequence[tuple[int, int]],
-        cache: Any,
-        context_mask: Any,
-        contexts: Sequence[list[int]],
-    ) -> dict[int, Any]:
-        """Log-probs of continuation tokens after the first, reading the contexts' KV cache."""
-        import torch
-
-        if not tails:
-            return {}
-        device = self._device
-        inputs = [pairs[i][1][:-1] for _, i in tails]
-        width = max(len(x) for x in inputs)
-        pad_id = self.tokenizer.pad_token_id or 0
-        ids = torch.full((len(tails), width), pad_id, dtype=torch.long)
-        tail_mask = torch.zeros((len(tails), width), dtype=torch.long)
-        for row, tokens in enumerate(inputs):
-            ids[row, : len(tokens)] = torch.tensor(tokens)
-            tail_mask[row, : len(tokens)] = 1
-        index = torch.tensor([g_row for g_row, _ in tails], device=device)
-        cache.reorder_cache(index)
-        mask = torch.cat([context_mask.index_select(0, index), tail_mask.to(device)], dim=1)
-        starts = torch.tensor([len(contexts[g_row]) for g_row, _ in tails])
-        positions = (starts.unsqueeze(1) + torch.arange(width).unsqueeze(0)).to(device)
+        if self._keeps_mask is None:
+            self._keeps_mask = _keeps_masked_logits(self.model)
+        extra = {"logits_to_keep": packed.keep} if self._keeps_mask else {}
         with torch.inference_mode():
             logits = self.model(
-                input_ids=ids.to(device),
-                attention_mask=mask,
-                position_ids=positions,
-                past_key_values=cache,
-                use_cache=True,
+                input_ids=packed.input_ids,
+                attention_mask=packed.attention_mask,
+                position_ids=packed.position_ids,
+                use_cache=False,
+                **extra,
             ).logits
-        logprobs = torch.log_softmax(logits.float(), dim=-1).cpu()
-        return {i: logprobs[row, : len(inputs[row])] for row, (_, i) in enumerate(tails)}
+        return logits if logits.dim() == 2 else logits[packed.keep]
 
     def _left_pad(self, sequences: Sequence[Sequence[int]]) -> tuple[Any, Any, Any]:
         """Left-padded ids, attention mask and position ids (real tokens count from 0)."""
@@ -256,17 +218,6 @@ class HFCausalBackend(Backend):
         positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
         device = self._device
         return ids.to(device), mask.to(device), positions.to(device)
-
-    def _forward(self, ids: Any, mask: Any, positions: Any, *, keep: int) -> Any:
-        """Log-softmax of the last `keep` positions' logits, on the CPU in float32."""
-        import torch
-
-        extra = {"logits_to_keep": keep} if self._keeps_logits else {}
-        with torch.inference_mode():
-            logits = self.model(
-                input_ids=ids, attention_mask=mask, position_ids=positions, **extra
-            ).logits
-        return torch.log_softmax(logits[:, -keep:].float(), dim=-1).cpu()
 
     # ---------------------------------------------------------------- generation
 
@@ -365,17 +316,26 @@ class HFCausalBackend(Backend):
         return GenerationResult(tuple(texts))
 
 
-def _result(window: Any, continuation: Sequence[int]) -> LoglikelihoodResult:
-    """Sum of the continuation's log-probs in `window` (one row per token) and greediness."""
+def _keeps_masked_logits(model: Any) -> bool:
+    """Whether `logits_to_keep` takes a per-row boolean mask, tried on a two-token input.
+
+    Recent transformers project only the masked positions onto the vocabulary; older or custom
+    models either lack the argument or slice with it differently, and get full logits instead.
+    """
     import torch
 
-    target = torch.tensor(continuation, dtype=torch.long)
-    token_logprobs = window.gather(1, target.unsqueeze(1)).squeeze(1)
-    greedy = bool((window.argmax(dim=-1) == target).all())
-    return LoglikelihoodResult(float(token_logprobs.sum()), greedy, len(continuation))
-
-
-def _accepts_logits_to_keep(model: Any) -> bool:
-    """Whether the model's forward can skip the vocabulary projection for early positions."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return "logits_to_keep" in inspect.signature(base.forward).parameters
+    if "logits_to_keep" not in inspect.signature(base.forward).parameters:
+        return False
+    device = next(model.parameters()).device
+    keep = torch.tensor([[False, True]], device=device)
+    try:
+        with torch.inference_mode():
+            logits = model(
+                input_ids=torch.zeros((1, 2), dtype=torch.long, device=device),
+                logits_to_keep=keep,
+                use_cache=False,
+            ).logits
+    except (IndexError, RuntimeError, TypeError, ValueError):
+        return False
+    return logits.dim() == 2 and logits.shape[0] == 1
