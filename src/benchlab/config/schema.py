@@ -45,6 +45,11 @@ class ModelSpec(_Strict):
     batch_size: int = Field(8, ge=1)
     max_length: int = Field(512, ge=8)
     trust_remote_code: bool = False
+    add_bos_token: bool | None = Field(
+        None,
+        description="causal models: prepend the start token to prompts; None follows the "
+        "tokenizer (Llama, Gemma and Mistral add it, Qwen does not), as lm-evaluation-harness",
+    )
     cache_path: str | None = Field(
         None, description="SQLite file caching this model's answers across runs (opt-in)"
     )

@@ -39,12 +39,17 @@ class LoRAOptions(MethodOptions):
 
 
 def completion_features(
-    tokenizer: Any, pairs: Sequence[TrainingPair], max_length: int
+    tokenizer: Any,
+    pairs: Sequence[TrainingPair],
+    max_length: int,
+    add_bos_token: bool | None = None,
 ) -> list[dict[str, list[int]]]:
     """Token ids with labels only on the target, tokenized as evaluation tokenizes them."""
     rows = []
     for pair in pairs:
-        prompt_ids, target_ids = encode_pair(tokenizer, pair.prompt, pair.target)
+        prompt_ids, target_ids = encode_pair(
+            tokenizer, pair.prompt, pair.target, add_bos_token=add_bos_token
+        )
         ids = (prompt_ids + target_ids)[-max_length:]
         n_target = min(len(target_ids), len(ids))
         labels = [-100] * (len(ids) - n_target) + ids[len(ids) - n_target :]
@@ -103,8 +108,12 @@ class LoRA(Method):
         model, record = run_trainer(
             context,
             model,
-            completion_features(tokenizer, task.training_pairs(train), options.max_length),
-            completion_features(tokenizer, task.training_pairs(validation), options.max_length),
+            completion_features(
+                tokenizer, task.training_pairs(train), options.max_length, spec.add_bos_token
+            ),
+            completion_features(
+                tokenizer, task.training_pairs(validation), options.max_length, spec.add_bos_token
+            ),
             plan,
             collator=pad_completion_batch(tokenizer.pad_token_id),
         )

@@ -10,7 +10,15 @@ from pathlib import Path
 
 from benchlab.errors import ConfigError
 
-__all__ = ["cache_dir", "minilm_available", "resolve_builtin_data", "resolve_builtin_model"]
+__all__ = [
+    "BUILTIN_MODELS",
+    "cache_dir",
+    "minilm_available",
+    "resolve_builtin_data",
+    "resolve_builtin_model",
+]
+
+BUILTIN_MODELS = ("minilm", "tiny-causal", "tiny-encoder")
 
 _TASK_SIZES = {"train": 400, "eval": 200}
 
@@ -64,7 +72,7 @@ def resolve_builtin_model(name: str) -> Path:
     if key not in builders:
         raise ConfigError(
             f"unknown built-in model {name!r}; available: "
-            f"{sorted(f'builtin:{k}' for k in [*builders, 'minilm'])}"
+            f"{sorted(f'builtin:{k}' for k in BUILTIN_MODELS)}"
         )
     return _build_once(cache_dir() / "models" / key, builders[key])
 

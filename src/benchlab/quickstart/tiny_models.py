@@ -44,8 +44,9 @@ def build_tiny_causal(directory: Path, *, seed: int = 0) -> Path:
         pad_token_id=fast.pad_token_id,
         tie_word_embeddings=False,
     )
-    torch.manual_seed(seed)
-    LlamaForCausalLM(config).save_pretrained(directory)
+    with torch.random.fork_rng():  # building on first use must not shift a run's random state
+        torch.manual_seed(seed)
+        LlamaForCausalLM(config).save_pretrained(directory)
     fast.save_pretrained(directory)
     return directory
 
@@ -87,7 +88,8 @@ def build_tiny_encoder(directory: Path, *, seed: int = 0) -> Path:
         max_position_embeddings=512,
         pad_token_id=fast.pad_token_id,
     )
-    torch.manual_seed(seed)
-    BertModel(config).save_pretrained(directory)
+    with torch.random.fork_rng():  # building on first use must not shift a run's random state
+        torch.manual_seed(seed)
+        BertModel(config).save_pretrained(directory)
     fast.save_pretrained(directory)
     return directory

@@ -91,8 +91,14 @@ def _label_indices(pair: AlignedPair) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def _num_labels(a: ExperimentRecord, indices: tuple[np.ndarray, ...]) -> int:
+    """Labels of the task: named in provenance, scored per prediction, or at least those seen.
+
+    A label absent from the shared items still counts, so macro F1 is recomputed over the same
+    classes as the experiment's own metric.
+    """
     largest = int(max(int(x.max()) for x in indices)) + 1
-    return max(len(a.label_names), largest)
+    scored = max((len(row.get("scores") or {}) for row in a.predictions[:1]), default=0)
+    return max(len(a.label_names), scored, largest)
 
 
 def paired_metric_specs(

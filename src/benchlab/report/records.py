@@ -164,9 +164,9 @@ def load_run(run_dir: Path) -> RunRecords:
     experiments = []
     for experiment_id in layout.experiment_ids():
         files = layout.experiment(experiment_id)
-        state = files.state()
+        spec = specs.get(experiment_id, {})
+        state = files.state(spec.get("spec_hash"))  # results of a changed spec are stale
         results = files.read_results() if state == "complete" else None
         error = _error_line(files) if state == "failed" else None
-        spec = specs.get(experiment_id, {})
         experiments.append(ExperimentRecord(experiment_id, state, files, results, error, spec))
     return RunRecords(Path(run_dir), experiments, plan)

@@ -68,6 +68,8 @@ def run_experiment(
     files.root.mkdir(parents=True, exist_ok=True)
     for leftover in files.root.rglob(".*.tmp"):  # from an attempt killed mid-write
         leftover.unlink(missing_ok=True)
+    if files.results.exists():  # a stale or forced rerun: the old record is kept, not current
+        files.results.replace(files.previous_results)
     write_json_atomic(files.running, {"pid": os.getpid(), "started_at": started_at})
     _seed_everything(spec.seed)
     profile = spec.profile

@@ -25,6 +25,11 @@ class ExperimentFiles:
         return self.root / "results.json"
 
     @property
+    def previous_results(self) -> Path:
+        """The results of an earlier attempt, set aside when a rerun starts."""
+        return self.root / "results.previous.json"
+
+    @property
     def predictions(self) -> Path:
         """One scored prediction per line."""
         return self.root / "predictions.jsonl"

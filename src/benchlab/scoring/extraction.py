@@ -34,20 +34,24 @@ def _choice_rules(letters: str) -> list[tuple[str, re.Pattern[str], bool]]:
     """(name, pattern, take the last match) in priority order; `letters` like "ABCD"."""
     ls = f"[{letters}]"
     bound = r"(?![A-Za-z0-9])"
+    # The explicit rules ignore case ("the answer is (b)"), so a lower-case "a" or "i" followed
+    # by another word ("the answer is a bit tricky") is the English word, not a choice letter.
+    not_word = r"(?!(?-i:[ai])[ \t]+(?-i:[a-z0-9]))"
     flags = re.IGNORECASE
     return [
         (
             "answer_is",
             re.compile(
                 rf"(?:final\s+|correct\s+|best\s+)?(?:answer|option|choice)\s*(?:is|would\s+be|"
-                rf"should\s+be|=)\s*:?[\s*]*(?:option\s+|choice\s+)?[\(\[*]*({ls}){bound}",
+                rf"should\s+be|=)\s*:?[\s*]*(?:(?:option|choice)\s+[\(\[*]*|[\(\[*]*{not_word})"
+                rf"({ls}){bound}",
                 flags,
             ),
             True,
         ),
         (
             "answer_colon",
-            re.compile(rf"(?:answer|option|choice)\s*:[\s*]*[\(\[]*({ls}){bound}", flags),
+            re.compile(rf"(?:answer|option|choice)\s*:[\s*]*[\(\[]*{not_word}({ls}){bound}", flags),
             True,
         ),
         ("boxed", re.compile(rf"\\boxed\{{\s*(?:\\text\{{)?\s*\(?({ls})\)?", flags), True),
@@ -64,7 +68,8 @@ def extract_choice(text: str, letters: Sequence[str] = "ABCD") -> Extraction:
     Explicit statements win over loose ones; among matches of one rule, the last wins, since
     chain-of-thought outputs state the final answer at the end. The lone-letter rule only
     accepts capital letters standing alone, so the article "a" or "I" in prose never counts
-    (a lone "A" or "I" followed by a lower-case word is read as the English word).
+    (a lone "A" or "I" followed by a lower-case word is read as the English word). The explicit
+    rules also take lower case ("Answer: b)"), except "a" or "i" followed by another word.
     """
     allowed = "".join(letters)
     for name, pattern, last in _choice_rules(allowed):

@@ -106,16 +106,6 @@ def _hf_sciq(row: Mapping[str, Any], where: str, seed: int) -> ChoiceItem:
     )
 
 
-def _hf_mmlu(row: Mapping[str, Any], where: str, seed: int) -> ChoiceItem:
-    choices = tuple(str(c) for c in row["choices"])
-    return ChoiceItem(
-        question=str(row["question"]),
-        choices=choices,
-        gold=answer_index(row["answer"], len(choices), where),
-        subject=row.get("subject") or None,
-    )
-
-
 def _gpqa_clean(text: Any) -> str:
     # lm-evaluation-harness's gpqa preprocessing, so prompts match its gpqa tasks.
     if text is None:
@@ -212,7 +202,9 @@ _PARSERS: dict[str, Callable[[Mapping[str, Any], str, int], ChoiceItem]] = {
     "hf_arc": _hf_arc,
     "hf_openbookqa": _hf_openbookqa,
     "hf_sciq": _hf_sciq,
-    "hf_mmlu": _hf_mmlu,
+    # A cais/mmlu row {question, subject, choices, answer: int} is a custom row; sharing the
+    # parser keeps the id and rationale of user rows that happen to have the same keys.
+    "hf_mmlu": _custom,
     "gpqa": _gpqa,
     "llm_adapters": _llm_adapters,
     "llmfoundry": _llmfoundry,
@@ -239,14 +231,8 @@ def detect_format(row: Mapping[str, Any]) -> str:
         return (
             "mmlu_csv"
             if keys <= {"question", "A", "B", "C", "D", "answer", "subject"}
-            else ("custom")
+            else "custom"
         )
-    if (
-        {"question", "choices", "answer"} <= keys
-        and isinstance(row["answer"], int)
-        and ("subject" in keys and not isinstance(row["choices"], str))
-    ):
-        return "hf_mmlu"
     return "custom"
 
 
