@@ -12,6 +12,7 @@ from benchlab.backends.openai_compatible import (
     OpenAICompatibleBackend,
     OpenAICompatibleClient,
     request_key,
+    retryable_status,
 )
 from benchlab.backends.requests import GenerationRequest
 from benchlab.errors import ConfigError
@@ -58,6 +59,27 @@ def test_each_transient_fault_is_retried(server, fault: str) -> None:
     assert reply.text == "hello [[B]]"
     assert len(server.requests) == 3
     assert server.ok_total == 1
+
+
+@pytest.mark.parametrize("status", ["529", "408", "409", "425", "501", "503", "508", "520"])
+def test_retryable_statuses_are_retried(server, status: str) -> None:
+    server.faults.append(status)  # 529: "overloaded" (Anthropic, Cloudflare)
+    reply = _client(server).chat([{"role": "user", "content": "q"}])
+    assert reply.text == "hello [[B]]"
+    assert len(server.requests) == 2 and server.ok_total == 1
+
+
+@pytest.mark.parametrize("status", ["400", "403", "404", "413", "422"])
+def test_other_client_errors_fail_at_once(server, status: str) -> None:
+    server.faults.append(status)
+    with pytest.raises(EndpointError, match=f"HTTP {status}"):
+        _client(server).chat([{"role": "user", "content": "q"}])
+    assert len(server.requests) == 1
+
+
+def test_retryable_status_rule() -> None:
+    retried = [s for s in range(100, 600) if retryable_status(s)]
+    assert retried == [408, 409, 425, 429, *range(500, 600)]
 
 
 def test_retry_after_is_honoured(server) -> None:

@@ -2,7 +2,9 @@
 
 The judge's verdict is derived from the answers in the prompt, so tests know the right result:
 an answer containing GOOD beats one containing BAD; BIASED makes the judge always pick the
-first position (a position flip); GARBLED makes the reply unreadable.
+first position (a position flip); GARBLED makes the reply unreadable; CUTOFF makes the judge
+stop at its token limit before the verdict (finish_reason "length"). The server also records
+how many requests it was handling at once (`max_in_flight`), holding each for `delay_s`.
 """
 
 from __future__ import annotations
@@ -19,10 +21,19 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["KEY_ENV", "SECRET_KEY", "FakeChatServer", "body_key", "scripted_verdict"]
+__all__ = [
+    "CUT_OFF_REPLY",
+    "KEY_ENV",
+    "SECRET_KEY",
+    "FakeChatServer",
+    "body_key",
+    "scripted_verdict",
+]
 
 SECRET_KEY = "sk-test-DO-NOT-LEAK-7f3a9c41e2"
 KEY_ENV = "BENCHLAB_TEST_JUDGE_KEY"
+#: The judge's text when it runs out of tokens before its verdict (sent with "length").
+CUT_OFF_REPLY = "Let me compare both answers step by step. First, Assistant A"
 
 _ANSWER = re.compile(
     r"\[The Start of Assistant ([AB])'s Answer\]\n(.*?)\n\[The End of Assistant \1's Answer\]",
@@ -44,6 +55,8 @@ def scripted_verdict(body: dict[str, Any]) -> str:
     a, b = answers.get("A", ""), answers.get("B", "")
     if "GARBLED" in a + b:
         return "Both answers have merits and I cannot decide."
+    if "CUTOFF" in a + b:
+        return CUT_OFF_REPLY
     if "BIASED" in a + b:
         return "The first answer is better. [[A]]"
     good_a, good_b = "GOOD" in a, "GOOD" in b
@@ -53,7 +66,11 @@ def scripted_verdict(body: dict[str, Any]) -> str:
 
 
 class FakeChatServer:
-    """Serve /v1/chat/completions; `faults` is consumed one per request, in arrival order."""
+    """Serve /v1/chat/completions; `faults` is consumed one per request, in arrival order.
+
+    A fault is "hang", "malformed", "no_choices", "truncated" or an HTTP status ("429" carries
+    Retry-After).
+    """
 
     def __init__(
         self,
@@ -63,12 +80,16 @@ class FakeChatServer:
         retry_after: str = "0",
         hang_s: float = 1.0,
         report_usage: bool = True,
+        delay_s: float = 0.0,
     ) -> None:
         self.api_key = api_key
         self.verdict = verdict
         self.retry_after = retry_after
         self.hang_s = hang_s
         self.report_usage = report_usage
+        self.delay_s = delay_s
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.faults: deque[str] = deque()
         self.requests: list[dict[str, Any]] = []
         self.ok_by_body: Counter[str] = Counter()
@@ -110,10 +131,20 @@ class FakeChatServer:
                 with owner.lock:
                     owner.requests.append(body)
                     fault = owner.faults.popleft() if owner.faults else None
+                    owner.in_flight += 1
+                    owner.max_in_flight = max(owner.max_in_flight, owner.in_flight)
+                try:
+                    time.sleep(owner.delay_s)
+                    self._answer(body, fault)
+                finally:
+                    with owner.lock:
+                        owner.in_flight -= 1
+
+            def _answer(self, body: dict[str, Any], fault: str | None) -> None:
                 if fault == "429":
                     self._send(429, b'{"error": "slow down"}', {"Retry-After": owner.retry_after})
-                elif fault == "500":
-                    self._send(500, b'{"error": "internal"}')
+                elif fault is not None and fault.isdigit():
+                    self._send(int(fault), b'{"error": "injected"}')
                 elif fault == "hang":
                     time.sleep(owner.hang_s)
                 elif fault == "malformed":
@@ -140,6 +171,7 @@ class FakeChatServer:
                         return  # never answered: the client is gone
                     owner.ok_by_body[body_key(body)] += 1
                 text = owner.verdict(body)
+                finish = "length" if text == CUT_OFF_REPLY else "stop"
                 chars = sum(len(m["content"]) for m in body["messages"])
                 reply: dict[str, Any] = {
                     "id": "chatcmpl-test",
@@ -149,7 +181,7 @@ class FakeChatServer:
                         {
                             "index": 0,
                             "message": {"role": "assistant", "content": text},
-                            "finish_reason": "stop",
+                            "finish_reason": finish,
                         }
                     ],
                 }

@@ -1,4 +1,4 @@
-"""Judge clients: cost ledger and budget, the endpoint judge's cache, the backend judge."""
+"""Judge clients: the endpoint judge's cache and metering, the backend judge."""
 
 from __future__ import annotations
 
@@ -10,35 +10,12 @@ import pytest
 from benchlab.backends.base import Backend
 from benchlab.backends.openai_compatible import OpenAICompatibleClient
 from benchlab.backends.requests import GenerationRequest, GenerationResult
+from benchlab.judge.budget import BudgetExhaustedError, CostLedger, Pricing
 from benchlab.judge.cache import ReplyStore
-from benchlab.judge.client import (
-    BackendJudge,
-    BudgetExhaustedError,
-    CostLedger,
-    EndpointJudge,
-    Pricing,
-)
+from benchlab.judge.client import BackendJudge, EndpointJudge
 from tests.judge.fake_openai import KEY_ENV
 
 MESSAGES = [{"role": "system", "content": "judge"}, {"role": "user", "content": "which? " * 10}]
-
-
-def test_pricing_per_million() -> None:
-    assert Pricing(2.5, 10.0).cost(1_000_000, 100_000) == pytest.approx(2.5 + 1.0)
-    assert Pricing(2.5, 10.0).cost(None, None) == 0.0
-
-
-def test_ledger_reserves_then_settles() -> None:
-    ledger = CostLedger(Pricing(1_000_000.0, 0.0), max_usd=10.0)  # $1 per input token
-    ledger.reserve(6.0)
-    with pytest.raises(BudgetExhaustedError, match=r"\$10"):
-        ledger.reserve(5.0)  # 6 reserved + 5 > 10
-    assert ledger.settle(6.0, 3, 0) == pytest.approx(3.0)
-    ledger.reserve(5.0)  # 3 spent + 5 <= 10
-    ledger.release(5.0)
-    summary = ledger.summary()
-    assert summary["spent_usd"] == pytest.approx(3.0)
-    assert summary["paid_calls"] == 1 and summary["input_tokens"] == 3
 
 
 def _endpoint_judge(server, tmp_path: Path, **kwargs) -> EndpointJudge:

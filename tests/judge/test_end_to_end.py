@@ -132,10 +132,41 @@ def test_budget_cap_stops_at_the_cap_and_keeps_judged_pairs(chat_server, tmp_pat
     lines = (tmp_path / "out" / "predictions.jsonl").read_text().splitlines()
     assert len(lines) == results["judged_pairs"]
 
-    data = yaml.safe_load(config.read_text())
-    data["budget"]["max_usd"] = None
-    config.write_text(yaml.safe_dump(data))
+    # A rerun does not get a fresh budget: what was spent before counts against the same cap.
+    paid = chat_server.ok_total
+    assert judge_command(config) == EXIT_INCOMPLETE
+    rerun = _results(tmp_path)
+    assert chat_server.ok_total == paid + rerun["cost"]["paid_calls"]
+    assert rerun["cost"]["cached_calls"] == paid
+    assert rerun["cost"]["spent_usd"] < worst_case  # only the crumbs that were left
+    assert rerun["cost"]["study_spent_usd"] == pytest.approx(
+        cost["spent_usd"] + rerun["cost"]["spent_usd"]
+    )
+    assert rerun["cost"]["study_spent_usd"] <= 5.0
+
+    _set_budget(config, 6.0)  # a raised cap continues the same account: one more dollar
+    assert judge_command(config) == EXIT_INCOMPLETE
+    raised = _results(tmp_path)["cost"]
+    assert 0 < raised["spent_usd"] <= 6.0 - rerun["cost"]["study_spent_usd"]
+    assert raised["study_spent_usd"] <= 6.0
+
+    _set_budget(config, None)
     assert judge_command(config) == 0
     assert _results(tmp_path)["complete"]
     _assert_no_duplicate_calls(chat_server, tmp_path / "out")
+
+    # Cached replies are free: a capped rerun of a finished study needs no budget at all.
+    study_total = _results(tmp_path)["cost"]["study_spent_usd"]
+    _set_budget(config, 0.01)
+    calls = chat_server.ok_total
+    assert judge_command(config) == 0
+    final = _results(tmp_path)
+    assert final["complete"] and chat_server.ok_total == calls
+    assert final["cost"]["paid_calls"] == 0 and final["cost"]["study_spent_usd"] == study_total
     _assert_key_never_written(tmp_path / "out")
+
+
+def _set_budget(config: Path, max_usd: float | None) -> None:
+    data = yaml.safe_load(config.read_text())
+    data["budget"]["max_usd"] = max_usd
+    config.write_text(yaml.safe_dump(data))

@@ -232,8 +232,16 @@ def test_judge_matrix_metrics_files_and_free_rerun(
         assert SECRET_KEY.encode() not in file.read_bytes(), f"API key leaked into {file}"
 
 
+def _unloaded_model_dir(root: Path) -> Path:
+    """A model folder that passes config validation; tests that use it never load the model."""
+    folder = root / "unloaded-model"
+    folder.mkdir(exist_ok=True)
+    (folder / "config.json").write_text("{}", encoding="utf-8")
+    return folder
+
+
 def test_missing_prompt_file_fails_validation(tmp_path: Path) -> None:
-    config = _write_config(tmp_path, tmp_path, "http://127.0.0.1:9/v1")
+    config = _write_config(tmp_path, _unloaded_model_dir(tmp_path), "http://127.0.0.1:9/v1")
     (tmp_path / "prompts" / "math.jsonl").unlink()
     with pytest.raises(ConfigError, match=r"math\.jsonl"):
         load_plan(config)
@@ -243,7 +251,7 @@ def _task(root: Path, base_url: str, **overrides: Any) -> Any:
     """The pairwise_judge task of the test config, built directly (no model, no runner)."""
     from benchlab.tasks.registry import build_task
 
-    spec = load_plan(_write_config(root, root, base_url)).experiments[0].task
+    spec = load_plan(_write_config(root, _unloaded_model_dir(root), base_url)).experiments[0].task
     return build_task(spec.task_type, spec.name, {**spec.options, **overrides})
 
 
@@ -276,6 +284,41 @@ def test_budget_stop_fails_the_chunk_and_a_rerun_pays_only_for_the_rest(
     assert task.score_batch(examples[:2], answers[:2]) == predictions[:2]  # latency pass: memo
     assert judge_server.ok_total == 2 * len(examples)
     assert [p.details["outcome"] for p in predictions[:4]] == ["win", "win", "loss", "tie"]
+
+
+def test_experiments_sharing_a_cache_stop_at_the_run_wide_cap(
+    judge_server: FakeChatServer, tmp_path: Path
+) -> None:
+    """Each matrix experiment builds its own task and session; the cap still holds for all."""
+    from benchlab.judge.budget import budget_scope
+    from benchlab.judge.cache import ReplyStore
+    from benchlab.judge.session import JudgeIncompleteError
+
+    url = judge_server.base_url  # type: ignore[attr-defined]
+    cache = tmp_path / "replies.sqlite"
+    cap = 2.0  # a judgment costs about $0.29 here, and up to $0.62 in the worst case
+    capped = {"max_usd": cap, "price_input_per_million": 1e3, "price_output_per_million": 1e3}
+    options = {"budget": capped, "cache": str(cache), "concurrency": 1, "repeat_fraction": 0}
+    first = _task(tmp_path, url, **options)  # what runner/experiment.py does per experiment
+    examples = first.load_split("eval")[:2]
+    first.score_batch(examples, [_answer(f"model one on {e.id}") for e in examples])
+    first_spent = first.outcome([]).cost["spent_usd"]
+    assert 0 < first_spent < cap and judge_server.ok_total == 4
+
+    second = _task(tmp_path, url, **options)
+    with pytest.raises(JudgeIncompleteError, match="budget"):
+        second.score_batch(examples, [_answer(f"model two on {e.id}") for e in examples])
+    cost = second.outcome([]).cost
+    assert 0 < cost["paid_calls"] < 4  # alone, it had enough budget for all four calls
+    assert cost["spent_usd"] < cap - first_spent + 1e-9
+    assert cost["study_spent_usd"] == pytest.approx(first_spent + cost["spent_usd"])
+    assert ReplyStore(cache).spent_usd(budget_scope(first.options)) <= cap
+
+    paid = judge_server.ok_total
+    rerun = _task(tmp_path, url, **options)  # a rerun does not get a fresh budget
+    with pytest.raises(JudgeIncompleteError, match="budget"):
+        rerun.score_batch(examples, [_answer(f"model two on {e.id}") for e in examples])
+    assert judge_server.ok_total == paid  # what was paid is cached, what is left does not fit
 
 
 def test_training_pairs_use_the_prompt_template(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -66,6 +67,9 @@ def test_reference_generated_by_endpoint_is_cached(tmp_path: Path, chat_server) 
     generations = [r for r in chat_server.requests if r["model"] == "ref-model"]
     assert len(generations) == N_PAIRS and generations[0]["max_tokens"] == 50
     assert outcome.reference == "api-ref" and outcome.complete
+    # generated answers are paid calls too: counted with the judgments, against one budget
+    assert outcome.cost["paid_calls"] == len(chat_server.requests) > 2 * N_PAIRS
+    assert outcome.cost["study_spent_usd"] == outcome.cost["spent_usd"] > 0
     before = len(chat_server.requests)
     run_judge_config(load_judge_config(config_path))
     assert len(chat_server.requests) == before
@@ -79,6 +83,17 @@ def test_benchlab_judge_command(tmp_path: Path, chat_server) -> None:
     assert "knowledge" in result.output and "overall (weighted)" in result.output
     assert SECRET_KEY not in result.output
     summary = json.loads((out / "judge_results.json").read_text())
+    quality = summary["judge_quality"]
+    for label, key in [
+        ("position-flip rate", "position_flip_rate"),
+        ("repeat agreement", "repeat_agreement"),
+        ("longer-answer share", "longer_answer_share"),
+    ]:
+        m = quality[key]
+        assert m["n"] > 0
+        assert re.search(rf"{label}: +{m['value']:5.3f} \[.*\] \(n={m['n']}\)", result.output)
+    assert quality["unparseable_reasons"] == {"no_verdict": 2}  # m4, in both orders
+    assert "unparseable verdicts: no_verdict 2" in result.output
     assert summary["complete"] and summary["judge"].endswith(":fake-judge")
     saved = (out / "judge_config.json").read_text()
     assert KEY_ENV in saved and SECRET_KEY not in saved

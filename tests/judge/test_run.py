@@ -1,4 +1,4 @@
-"""The judging loop with an in-memory judge: hand-computed outcomes, stops, repeats, BT."""
+"""The judging loop: outcomes, stops, repeats, BT; concurrency and cut-offs over real HTTP."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from collections.abc import Sequence
 
 import pytest
 
+from benchlab.backends.openai_compatible import OpenAICompatibleClient
 from benchlab.errors import DataError
-from benchlab.judge.client import BudgetExhaustedError, JudgeReply
+from benchlab.judge.budget import BudgetExhaustedError
+from benchlab.judge.cache import ReplyStore
+from benchlab.judge.client import EndpointJudge, JudgeReply
 from benchlab.judge.prompts import DEFAULT_PAIRWISE
 from benchlab.judge.run import JudgeCategory, JudgePrompt, run_pairwise_judgement
-from tests.judge.fake_openai import scripted_verdict
+from tests.judge.fake_openai import KEY_ENV, scripted_verdict
 
 
 class ScriptedJudge:
@@ -175,3 +178,48 @@ def test_bradley_terry_on_a_known_tournament() -> None:
     # linear strengths (geometric mean 1); the stats ridge of 0.01 moves them slightly
     assert s["strong"] / s["ref"] == pytest.approx(3, rel=2e-2)
     assert s["ref"] / s["weak"] == pytest.approx(3, rel=2e-2)
+
+
+def _endpoint_judge(server, tmp_path) -> EndpointJudge:
+    client = OpenAICompatibleClient(server.base_url, "judge", api_key_env=KEY_ENV, timeout=5)
+    return EndpointJudge(client, cache=ReplyStore(tmp_path / "cache.sqlite"), max_tokens=32)
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_concurrency_limit_bounds_requests_in_flight(chat_server, tmp_path, limit: int) -> None:
+    # Each request is held 50 ms, so workers overlap whenever they are allowed to.
+    chat_server.delay_s = 0.05
+    ids = [f"q{i}" for i in range(8)]
+    outcome = run_pairwise_judgement(
+        [_category("all", ids)],
+        {"mine": dict.fromkeys(ids, "GOOD")},
+        dict.fromkeys(ids, "BAD"),
+        _endpoint_judge(chat_server, tmp_path),
+        concurrency=limit,
+        repeat_fraction=0,
+        n_resamples=200,
+    )
+    assert outcome.complete and len(chat_server.requests) == 2 * len(ids)
+    assert chat_server.max_in_flight == limit  # never more, and the limit is actually used
+
+
+def test_reply_cut_off_at_max_tokens_is_recorded_as_truncated(chat_server, tmp_path) -> None:
+    candidate = {"m1": "GOOD", "m2": "CUTOFF long answer"}
+    reference = {"m1": "BAD", "m2": "BAD"}
+    judge = _endpoint_judge(chat_server, tmp_path)
+    for _ in range(2):  # the second time every reply, finish_reason included, is cached
+        outcome = run_pairwise_judgement(
+            [_category("math", ["m1", "m2"])],
+            {"mine": candidate},
+            reference,
+            judge,
+            repeat_fraction=0,
+            n_resamples=200,
+        )
+        by_id = {r.prompt_id: r.to_json() for r in outcome.records}
+        assert by_id["m1"]["outcome"] == "win"
+        assert by_id["m2"]["outcome"] == "unparseable"
+        assert by_id["m2"]["unparseable_reason_candidate_as_a"] == "truncated"
+        assert by_id["m2"]["unparseable_reason_candidate_as_b"] == "truncated"
+        assert outcome.quality.unparseable_reasons == {"truncated": 2}
+    assert len(chat_server.requests) == 4 and judge.ledger.cached_calls == 4

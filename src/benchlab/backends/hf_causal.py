@@ -215,15 +215,24 @@ class HFCausalBackend(Backend):
 
     @property
     def _masks_allowed(self) -> bool:
-        """Whether packed rows can be fed: a custom 4D mask and restarted position ids.
+        """Whether several continuations may share a row behind a custom 4D branch mask.
 
-        Flash-attention kernels take no custom mask, and models without position ids (ALiBi
-        biases such as BLOOM's) cannot restart positions per branch.
+        Only in float32: there packed scores equal one row per choice to float noise. In half
+        precision a custom mask moves attention off the fused kernel, which on an H200 made
+        scoring slower and shifted summed log-likelihoods by up to 0.04 (bench/
+        accelerator_loglikelihood.py). Flash-attention kernels take no custom mask, and models
+        without position ids (ALiBi biases such as BLOOM's) cannot restart positions per branch.
         """
+        import torch
+
         base = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
         takes_positions = "position_ids" in inspect.signature(base.forward).parameters
         implementation = getattr(self.model.config, "_attn_implementation", "eager")
-        return takes_positions and implementation in {"eager", "sdpa"}
+        return (
+            self.model.dtype == torch.float32
+            and takes_positions
+            and implementation in {"eager", "sdpa"}
+        )
 
     @property
     def _max_packed_width(self) -> int:

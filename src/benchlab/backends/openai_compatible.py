@@ -2,7 +2,8 @@
 
 OpenAI, vLLM's server, llama.cpp's server and TGI all speak `POST {base_url}/chat/completions`.
 Paid APIs fail transiently (429, 5xx, timeouts, cut-off bodies), so every call retries with
-exponential backoff and full jitter, honouring Retry-After. The API key is read from the
+exponential backoff and full jitter, honouring Retry-After (see `retryable_status` for which
+statuses). The API key is read from the
 environment at call time, sent only in the Authorization header, and redacted from every
 message this module raises; nothing here ever stores it.
 """
@@ -24,18 +25,32 @@ from benchlab.backends.requests import GenerationRequest, GenerationResult
 from benchlab.errors import BackendUnavailableError, ConfigError
 
 __all__ = [
+    "ChatClient",
     "ChatReply",
     "EndpointError",
     "OpenAICompatibleBackend",
     "OpenAICompatibleClient",
     "ReplyCache",
     "request_key",
+    "retryable_status",
 ]
 
 Message = Mapping[str, str]
 
-#: Statuses worth retrying: rate limits, request timeouts and server-side errors.
-_RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+#: 4xx statuses that mean "try again later": request timeout, conflict (OpenAI's and
+#: Anthropic's SDKs retry it as a lock timeout), too early (RFC 8470) and rate limited.
+_RETRY_CLIENT_STATUSES = frozenset({408, 409, 425, 429})
+
+
+def retryable_status(status: int) -> bool:
+    """Whether an HTTP status is worth retrying: the four 4xx above and every 5xx.
+
+    Every 5xx, not a list: gateways and CDNs answer 502-504 and 520-529 (Cloudflare, 529
+    "overloaded") for transient trouble, and the official OpenAI and Anthropic clients retry
+    all of them too. A permanent 5xx such as 501 costs only the bounded retries. Other 4xx
+    (bad request, wrong key, unknown model) fail at once: repeating them cannot help.
+    """
+    return status in _RETRY_CLIENT_STATUSES or 500 <= status <= 599
 
 
 class EndpointError(BackendUnavailableError):
@@ -239,7 +254,7 @@ class OpenAICompatibleClient:
             raise _RetryableError(f"timed out after {self.timeout}s") from exc
         except httpx.TransportError as exc:  # refused, reset, truncated body
             raise _RetryableError(f"transport error ({type(exc).__name__}: {exc})") from exc
-        if response.status_code in _RETRY_STATUSES:
+        if retryable_status(response.status_code):
             raise _RetryableError(
                 f"HTTP {response.status_code}",
                 _parse_retry_after(response.headers.get("retry-after")),
@@ -286,6 +301,23 @@ class OpenAICompatibleClient:
         return self.send(self.payload(messages, **options))
 
 
+class ChatClient(Protocol):
+    """What the backend needs from a client: `OpenAICompatibleClient` or a metering wrapper."""
+
+    base_url: str
+    model: str
+
+    @property
+    def endpoint(self) -> str:
+        """The URL requests go to."""
+
+    def payload(self, messages: Sequence[Message], **options: Any) -> dict[str, Any]:
+        """The JSON body of a chat request."""
+
+    def send(self, body: Mapping[str, Any]) -> ChatReply:
+        """The reply to a prepared body."""
+
+
 class OpenAICompatibleBackend(Backend):
     """A generation-only backend backed by a chat endpoint, with an optional reply cache.
 
@@ -295,7 +327,7 @@ class OpenAICompatibleBackend(Backend):
 
     batch_size = 1
 
-    def __init__(self, client: OpenAICompatibleClient, cache: ReplyCache | None = None) -> None:
+    def __init__(self, client: ChatClient, cache: ReplyCache | None = None) -> None:
         self.client = client
         self.cache = cache
 

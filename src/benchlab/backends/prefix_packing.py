@@ -155,7 +155,7 @@ def batch_rows(rows: Sequence[Row], *, pad_id: int, mask_dtype: Any, device: Any
         position_ids=positions.to(device) if mask is not None else None,
         attention_mask=mask,
         keep=keep.to(device),
-        slots=torch.tensor(slots, dtype=torch.long),
-        tokens=torch.tensor(tokens, dtype=torch.long),
-        requests=torch.tensor(requests, dtype=torch.long),
+        slots=torch.tensor(slots, dtype=torch.long, device=device),
+        tokens=torch.tensor(tokens, dtype=torch.long, device=device),
+        requests=torch.tensor(requests, dtype=torch.long, device=device),
     )

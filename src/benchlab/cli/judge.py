@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from benchlab.cli.errors import friendly_errors
+
+if TYPE_CHECKING:
+    from benchlab.judge.quality import JudgeQuality
 
 __all__ = ["judge_command", "register"]
 
@@ -18,6 +21,24 @@ EXIT_INCOMPLETE = 3
 
 def _fmt(x: float) -> str:
     return "  n/a" if math.isnan(x) else ("  inf" if math.isinf(x) else f"{x:5.3f}")
+
+
+def _echo_quality(quality: JudgeQuality) -> None:
+    """The judge's reliability: each rate with its CI and n, where it was measured (n > 0)."""
+    rows = [
+        ("position-flip rate", quality.position_flip_rate),
+        ("repeat agreement", quality.repeat_agreement),
+        ("longer-answer share", quality.longer_answer_share),
+        ("unparseable rate", quality.unparseable_rate),
+    ]
+    for label, m in rows:
+        if m.n:
+            typer.echo(
+                f"{label + ':':<21}{_fmt(m.value)} [{_fmt(m.ci_low)}, {_fmt(m.ci_high)}] (n={m.n})"
+            )
+    if quality.unparseable_reasons:
+        reasons = ", ".join(f"{k} {v}" for k, v in quality.unparseable_reasons.items())
+        typer.echo(f"unparseable verdicts: {reasons}")
 
 
 def judge_command(config: Path, output_dir: Path | None = None) -> int:
@@ -44,13 +65,14 @@ def judge_command(config: Path, output_dir: Path | None = None) -> int:
             f"  {'overall (weighted)':<24} {w.n:>4} {'':>14}  "
             f"{_fmt(w.value)} [{_fmt(w.ci_low)}, {_fmt(w.ci_high)}]"
         )
-    flip = outcome.quality.position_flip_rate
-    typer.echo(f"position-flip rate: {_fmt(flip.value)} (n={flip.n})")
+    _echo_quality(outcome.quality)
     cost = outcome.cost
     if cost:
+        cap = cost["max_usd"]
         typer.echo(
             f"calls: {cost['paid_calls']} paid, {cost['cached_calls']} cached; "
-            f"spent ${cost['spent_usd']:.4f}"
+            f"spent ${cost['spent_usd']:.4f} (study total ${cost['study_spent_usd']:.4f}"
+            + (f" of ${cap:.4f})" if cap is not None else ")")
         )
     typer.echo(f"wrote {paths['summary'].parent}")
     if not outcome.complete:

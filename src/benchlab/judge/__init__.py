@@ -6,15 +6,14 @@ a YAML config for `benchlab judge`, and `JudgeSession` keeps a judge open for th
 `pairwise_judge` (benchlab.tasks.pairwise_judge), which judges chunk by chunk.
 """
 
+from benchlab.judge.budget import BudgetExhaustedError, CostLedger, Pricing, budget_scope
 from benchlab.judge.cache import ReplyStore
 from benchlab.judge.client import (
     BackendJudge,
-    BudgetExhaustedError,
-    CostLedger,
     EndpointJudge,
     JudgeClient,
     JudgeReply,
-    Pricing,
+    MeteredClient,
 )
 from benchlab.judge.pairwise import combine_orders, pairwise_metrics, weighted_overall_score
 from benchlab.judge.prompts import DEFAULT_PAIRWISE, DEFAULT_REFERENCE_GUIDED, JudgeTemplate
@@ -47,10 +46,12 @@ __all__ = [
     "JudgeSession",
     "JudgeTemplate",
     "JudgedPairs",
+    "MeteredClient",
     "PairRecord",
     "Pricing",
     "ReplyStore",
     "Verdict",
+    "budget_scope",
     "combine_orders",
     "judge_pairs",
     "pairwise_metrics",

@@ -1,8 +1,13 @@
-"""A durable SQLite cache of judge and API replies, keyed by the full request.
+"""A durable SQLite cache of judge and API replies, keyed by the full request, with their cost.
 
 Paid calls must never be repeated: each reply is committed the moment it arrives, in WAL mode,
 so a SIGKILL loses at most the calls still in flight and a rerun makes no duplicate calls.
 Keys come from `request_key` (endpoint + body), which never contains headers or API keys.
+
+The cache is also the spend ledger: a paid reply and what it cost are committed in one
+transaction, under a budget scope (see `benchlab.judge.budget`), so the money spent by every
+experiment and every rerun that shares this file can be summed, and a crash can never keep a
+reply while losing its cost.
 """
 
 from __future__ import annotations
@@ -12,12 +17,23 @@ import sqlite3
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchlab.errors import ConfigError
 
-__all__ = ["ReplyStore"]
+__all__ = ["CallSpend", "ReplyStore"]
+
+
+@dataclass(frozen=True)
+class CallSpend:
+    """What one paid call cost, and the budget scope that paid for it."""
+
+    scope: str
+    usd: float
+    input_tokens: int | None
+    output_tokens: int | None
 
 
 class ReplyStore:
@@ -34,6 +50,14 @@ class ReplyStore:
                 "CREATE TABLE IF NOT EXISTS replies ("
                 "key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
             )
+            # One row per paid call (not per key: two racing identical calls both cost money).
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS spend ("
+                "id INTEGER PRIMARY KEY, key TEXT NOT NULL, scope TEXT NOT NULL, "
+                "usd REAL NOT NULL, input_tokens INTEGER, output_tokens INTEGER, "
+                "created REAL NOT NULL)"
+            )
+            self._conn.execute("CREATE INDEX IF NOT EXISTS spend_scope ON spend (scope)")
             self._conn.commit()
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open judge cache {self.path}: {exc}") from exc
@@ -45,15 +69,29 @@ class ReplyStore:
             row = self._conn.execute("SELECT value FROM replies WHERE key = ?", (key,)).fetchone()
         return None if row is None else json.loads(row[0])
 
-    def put(self, key: str, value: Mapping[str, Any]) -> None:
-        """Store a reply and commit before returning, so a crash right after keeps it."""
+    def put(self, key: str, value: Mapping[str, Any], *, spend: CallSpend | None = None) -> None:
+        """Store a reply (and what it cost) and commit before returning: a crash keeps both."""
         text = json.dumps(dict(value), ensure_ascii=False, sort_keys=True)
-        with self._lock:
+        now = time.time()
+        with self._lock, self._conn:
             self._conn.execute(
                 "INSERT OR REPLACE INTO replies (key, value, created) VALUES (?, ?, ?)",
-                (key, text, time.time()),
+                (key, text, now),
             )
-            self._conn.commit()
+            if spend is not None:
+                self._conn.execute(
+                    "INSERT INTO spend (key, scope, usd, input_tokens, output_tokens, created) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (key, spend.scope, spend.usd, spend.input_tokens, spend.output_tokens, now),
+                )
+
+    def spent_usd(self, scope: str) -> float:
+        """Dollars recorded under `scope` by every process that ever wrote to this file."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COALESCE(SUM(usd), 0) FROM spend WHERE scope = ?", (scope,)
+            ).fetchone()
+        return float(row[0])
 
     def __len__(self) -> int:
         with self._lock:

@@ -2,7 +2,8 @@
 
 This is the glue behind `benchlab judge CONFIG`; the judging itself lives in
 `run_pairwise_judgement`. The builders take `JudgeSettings`, the part of the config the matrix
-task `pairwise_judge` shares, so both build judges, categories and answers the same way.
+task `pairwise_judge` shares, so both build judges, categories and answers the same way. One
+`CostLedger` per run meters the judge and every answer generated through an endpoint.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from benchlab.judge.answers import (
     load_prompt_file,
     prompts_from_task,
 )
+from benchlab.judge.budget import CostLedger, Pricing, budget_scope
 from benchlab.judge.cache import ReplyStore
-from benchlab.judge.client import BackendJudge, CostLedger, EndpointJudge, JudgeClient, Pricing
+from benchlab.judge.client import BackendJudge, EndpointJudge, JudgeClient, MeteredClient
 from benchlab.judge.config import AnswerSource, EndpointSpec, JudgeConfig, JudgeSettings
 from benchlab.judge.prompts import (
     DEFAULT_PAIRWISE,
@@ -38,6 +40,7 @@ __all__ = [
     "answers_from",
     "build_categories",
     "build_judge",
+    "build_ledger",
     "close_judge",
     "run_judge_config",
 ]
@@ -109,10 +112,13 @@ def build_categories(config: JudgeSettings) -> list[JudgeCategory]:
     return categories
 
 
-def answer_backend(config: JudgeSettings, source: AnswerSource, cache: ReplyStore) -> Backend:
-    """The backend that generates a source's answers (an endpoint, cached, or a local model)."""
+def answer_backend(
+    config: JudgeSettings, source: AnswerSource, cache: ReplyStore, ledger: CostLedger
+) -> Backend:
+    """What generates a source's answers: an endpoint (cached, metered by `ledger`) or a model."""
     if source.endpoint is not None:
-        return OpenAICompatibleBackend(_client(config, source.endpoint), cache)
+        client = MeteredClient(_client(config, source.endpoint), cache, ledger)
+        return OpenAICompatibleBackend(client)
     if source.model is None:
         raise ConfigError(f"{source.name}: answers come from a file, not from a model")
     return _local_backend(source.model)
@@ -123,6 +129,7 @@ def answers_from(
     source: AnswerSource,
     prompts: Sequence[JudgePrompt],
     cache: ReplyStore,
+    ledger: CostLedger,
     backend: Backend | None = None,
 ) -> dict[str, str]:
     """One side's answers by prompt id: read from its file or generated (endpoint, model).
@@ -139,17 +146,24 @@ def answers_from(
             question_field=spec.question_field,
             answer_field=spec.answer_field,
         )
-    backend = backend or answer_backend(config, source, cache)
+    backend = backend or answer_backend(config, source, cache, ledger)
     return generate_answers(backend, prompts, max_new_tokens=source.max_new_tokens)
 
 
-def build_judge(config: JudgeSettings, cache: ReplyStore) -> JudgeClient:
+def build_ledger(config: JudgeSettings, cache: ReplyStore) -> CostLedger:
+    """The study's cost ledger: its cap holds against all spend recorded in `cache` for it."""
+    budget = config.budget
+    return CostLedger(
+        Pricing(budget.price_input_per_million, budget.price_output_per_million),
+        budget.max_usd,
+        store=cache,
+        scope=budget_scope(config),
+    )
+
+
+def build_judge(config: JudgeSettings, cache: ReplyStore, ledger: CostLedger) -> JudgeClient:
     """The configured judge (endpoint or local model) with its cache and cost ledger."""
     spec = config.judge
-    budget = config.budget
-    ledger = CostLedger(
-        Pricing(budget.price_input_per_million, budget.price_output_per_million), budget.max_usd
-    )
     if spec.endpoint is not None:
         return EndpointJudge(
             _client(config, spec.endpoint),
@@ -185,9 +199,12 @@ def run_judge_config(
     try:
         categories = build_categories(config)
         prompts = [p for c in categories for p in c.prompts]
-        judge = build_judge(config, cache)
-        candidates = {c.name: answers_from(config, c, prompts, cache) for c in config.candidates}
-        reference = answers_from(config, config.reference, prompts, cache)
+        ledger = build_ledger(config, cache)
+        judge = build_judge(config, cache, ledger)
+        candidates = {
+            c.name: answers_from(config, c, prompts, cache, ledger) for c in config.candidates
+        }
+        reference = answers_from(config, config.reference, prompts, cache, ledger)
         outcome = run_pairwise_judgement(
             categories,
             candidates,

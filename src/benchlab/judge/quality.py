@@ -1,13 +1,16 @@
 """How far the judge itself can be trusted: position flips, self-agreement, length preference.
 
 Each is a proportion with a Wilson interval, so a judge that flips on 30% of pairs or hands
-70% of decisions to the longer answer is visible next to the scores it produced.
+70% of decisions to the longer answer is visible next to the scores it produced. Unreadable
+verdicts are counted by reason: many "truncated" ones call for a larger `max_tokens`, many
+"conflicting" ones for a clearer template.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from benchlab.scoring.metric import MetricResult
@@ -43,6 +46,7 @@ class JudgeQuality:
     repeat_agreement: MetricResult
     longer_answer_share: MetricResult
     unparseable_rate: MetricResult
+    unparseable_reasons: Mapping[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes null)."""
@@ -58,6 +62,7 @@ class JudgeQuality:
             "repeat_agreement": clean(self.repeat_agreement),
             "longer_answer_share": clean(self.longer_answer_share),
             "unparseable_rate": clean(self.unparseable_rate),
+            "unparseable_reasons": dict(self.unparseable_reasons),
         }
 
 
@@ -68,12 +73,14 @@ def judge_quality(
     *,
     unparseable: int,
     judged_pairs: int,
+    unparseable_reasons: Iterable[str] = (),
 ) -> JudgeQuality:
     """Judge reliability from per-pair flags.
 
     `flips`: one per pair parsed in both orders. `repeat_matches`: one per repeated judgment
     (same request judged again), True when both verdicts agree. `length_cases`: decisive pairs;
-    pairs whose answers have equal length are skipped.
+    pairs whose answers have equal length are skipped. `unparseable_reasons`: one per unreadable
+    judgment (a pair can have two).
     """
     longer = [c for c in length_cases if c.candidate_chars != c.reference_chars]
     went_longer = sum(c.candidate_won == (c.candidate_chars > c.reference_chars) for c in longer)
@@ -82,4 +89,5 @@ def judge_quality(
         repeat_agreement=proportion(sum(repeat_matches), len(repeat_matches)),
         longer_answer_share=proportion(went_longer, len(longer)),
         unparseable_rate=proportion(unparseable, judged_pairs),
+        unparseable_reasons=dict(sorted(Counter(unparseable_reasons).items())),
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchlab.errors import BenchlabError, DataError
-from benchlab.judge.client import BudgetExhaustedError, JudgeClient, JudgeReply
+from benchlab.judge.client import JudgeClient, JudgeReply
 from benchlab.judge.pairwise import (
     OUTCOME_SCORE,
     Outcome,
@@ -29,7 +29,7 @@ from benchlab.judge.pairwise import (
 )
 from benchlab.judge.prompts import JudgeTemplate
 from benchlab.judge.quality import JudgeQuality, LengthCase, judge_quality
-from benchlab.judge.verdict import VerdictLabel, parse_verdict
+from benchlab.judge.verdict import UnparseableReason, VerdictLabel, parse_verdict
 from benchlab.scoring.metric import MetricResult
 
 __all__ = [
@@ -83,6 +83,8 @@ class PairRecord:
     flipped: bool | None
     repeat_verdict: VerdictLabel | None = None
     repeat_text: str | None = None
+    unparseable_reason_candidate_first: UnparseableReason | None = None
+    unparseable_reason_candidate_second: UnparseableReason | None = None
 
     def to_json(self) -> dict[str, Any]:
         """One line of predictions.jsonl."""
@@ -101,6 +103,8 @@ class PairRecord:
             "verdict_candidate_as_b": self.verdict_candidate_second,
             "judge_text_candidate_as_a": self.judge_text_candidate_first,
             "judge_text_candidate_as_b": self.judge_text_candidate_second,
+            "unparseable_reason_candidate_as_a": self.unparseable_reason_candidate_first,
+            "unparseable_reason_candidate_as_b": self.unparseable_reason_candidate_second,
             "repeat_verdict_candidate_as_a": self.repeat_verdict,
             "repeat_judge_text": self.repeat_text,
         }
@@ -216,7 +220,7 @@ def _execute(
             return
         try:
             reply = judge.judge(job.messages, salt=job.salt)
-        except (BudgetExhaustedError, BenchlabError) as exc:
+        except BenchlabError as exc:  # budget reached, endpoint failing
             stop.set()
             with lock:
                 reasons.append(str(exc))
@@ -307,9 +311,9 @@ def judge_pairs(
         if first is None or second is None:
             unjudged += 1
             continue
-        v_first = parse_verdict(first.text).label
-        v_second = parse_verdict(second.text).label
-        outcome, flipped = combine_orders(v_first, v_second)
+        v_first = parse_verdict(first.text, first.finish_reason)
+        v_second = parse_verdict(second.text, second.finish_reason)
+        outcome, flipped = combine_orders(v_first.label, v_second.label)
         record = PairRecord(
             candidate=key[0],
             reference=reference_name,
@@ -318,15 +322,17 @@ def judge_pairs(
             question=prompt.question,
             candidate_answer=ours,
             reference_answer=theirs,
-            verdict_candidate_first=v_first,
-            verdict_candidate_second=v_second,
+            verdict_candidate_first=v_first.label,
+            verdict_candidate_second=v_second.label,
             judge_text_candidate_first=first.text,
             judge_text_candidate_second=second.text,
             outcome=outcome,
             flipped=flipped,
+            unparseable_reason_candidate_first=v_first.reason,
+            unparseable_reason_candidate_second=v_second.reason,
         )
         if (repeat := replies.get((key, "repeat"))) is not None:
-            record.repeat_verdict = parse_verdict(repeat.text).label
+            record.repeat_verdict = parse_verdict(repeat.text, repeat.finish_reason).label
             record.repeat_text = repeat.text
         records.append(record)
     return JudgedPairs(records, unjudged, stopped_reason)
@@ -363,6 +369,15 @@ def summarize_judgement(
         ],
         unparseable=sum(r.outcome is None for r in records),
         judged_pairs=len(records),
+        unparseable_reasons=[
+            reason
+            for r in records
+            for reason in (
+                r.unparseable_reason_candidate_first,
+                r.unparseable_reason_candidate_second,
+            )
+            if reason is not None
+        ],
     )
     bradley_terry = None
     if len(candidates) >= 2:  # more than two models: candidates plus the reference

@@ -3,7 +3,9 @@
 It holds the reply cache, the judge with its cost ledger, and the reference side (a file, an
 endpoint or a loaded local model), so none of them is reopened per chunk. A stopped judgment
 (budget cap, endpoint down) raises: a matrix experiment is either complete or failed, and a
-rerun pays only for what the cache does not already hold.
+rerun pays only for what the cache does not already hold. The cap is the study's, not the
+session's: every experiment of the task and every rerun draw on the spend recorded in the
+cache (`benchlab.judge.budget`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from benchlab.backends.base import Backend
 from benchlab.errors import BenchlabError
 from benchlab.judge.cache import ReplyStore
 from benchlab.judge.config import AnswerSource, JudgeSettings
-from benchlab.judge.pipeline import answer_backend, answers_from, build_judge, close_judge
+from benchlab.judge.pipeline import (
+    answer_backend,
+    answers_from,
+    build_judge,
+    build_ledger,
+    close_judge,
+)
 from benchlab.judge.run import JudgeCategory, JudgedPairs, JudgePrompt, judge_pairs
 
 __all__ = ["JudgeIncompleteError", "JudgeSession"]
@@ -34,7 +42,8 @@ class JudgeSession:
         self.reference = reference
         self.cache = ReplyStore(cache_path)
         try:
-            self.judge = build_judge(settings, self.cache)
+            self.ledger = build_ledger(settings, self.cache)
+            self.judge = build_judge(settings, self.cache, self.ledger)
         except BaseException:
             self.cache.close()
             raise
@@ -44,8 +53,10 @@ class JudgeSession:
         """The reference's answers to `prompts` by prompt id (generated ones are cached)."""
         source = self.reference
         if source.answers is None and self._reference_backend is None:
-            self._reference_backend = answer_backend(self.settings, source, self.cache)
-        return answers_from(self.settings, source, prompts, self.cache, self._reference_backend)
+            self._reference_backend = answer_backend(self.settings, source, self.cache, self.ledger)
+        return answers_from(
+            self.settings, source, prompts, self.cache, self.ledger, self._reference_backend
+        )
 
     def judge_candidate(
         self, categories: Sequence[JudgeCategory], candidate: str, answers: Mapping[str, str]
@@ -73,9 +84,8 @@ class JudgeSession:
         return judged
 
     def cost(self) -> dict[str, Any]:
-        """Calls, tokens and dollars spent by this session's judge."""
-        ledger = getattr(self.judge, "ledger", None)
-        return ledger.summary() if ledger is not None else {}
+        """Calls, tokens and dollars of this session (judge and answers), and the study's total."""
+        return self.ledger.summary()
 
     def close(self) -> None:
         """Close HTTP connections and the cache (everything is already committed)."""

@@ -120,6 +120,8 @@ def _record(prediction: Prediction, candidate: str) -> PairRecord:
         flipped=d["position_flip"],
         repeat_verdict=d["repeat_verdict_candidate_as_a"],
         repeat_text=d["repeat_judge_text"],
+        unparseable_reason_candidate_first=d["unparseable_reason_candidate_as_a"],
+        unparseable_reason_candidate_second=d["unparseable_reason_candidate_as_b"],
     )
 
 
