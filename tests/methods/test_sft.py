@@ -141,3 +141,38 @@ def test_local_sft_rows_are_validated(tmp_path: Path) -> None:
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"question": "no completion"}])
     with pytest.raises(DataError, match="prompt"):
         load_sft_rows(bad)
+
+
+def test_sft_on_a_data_file_trains_once_and_every_task_evaluates_that_model(
+    tmp_path: Path,
+) -> None:
+    data = write_jsonl(
+        tmp_path / "sft.jsonl",
+        [
+            {"prompt": f"Q: {i} + {i}?\nA:", "completion": f" {i} + {i} = {2 * i}. #### {2 * i}"}
+            for i in range(12)
+        ],
+    )
+    path = _study(tmp_path)
+    config = yaml.safe_load(path.read_text())
+    config["modes"][1]["data"] = data.name  # relative to the config file
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    run_dir = tmp_path / "run"
+    summary = run_plan(load_plan(path), run_dir, only="*_sft")
+    assert summary.ok, summary.errors
+    results = [
+        json.loads((run_dir / "experiments" / f"tiny-llama_{t}_sft" / "results.json").read_text())
+        for t in ("gsm", "quiz")
+    ]
+    (trained,) = (run_dir / "shared").iterdir()
+    assert (trained / "adapter" / "adapter_config.json").is_file()
+    for record in results:
+        assert record["training"]["shared"] is True
+        folder = run_dir / "experiments" / f"tiny-llama_{record['task']}_sft"
+        assert (folder / record["training"]["artifact"]).resolve() == trained / "adapter"
+        assert not (folder / "adapter").exists()
+    assert results[0]["training"] == results[1]["training"]  # one training, reported by both
+    fingerprints = {r["provenance"]["model_fingerprint"] for r in results}
+    assert len(fingerprints) == 1
+    log = next(run_dir.glob("benchmark_*.log")).read_text()
+    assert "evaluating the SFT model already trained" in log

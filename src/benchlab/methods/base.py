@@ -34,6 +34,7 @@ class MethodContext:
     out_dir: Path
     progress: ProgressReporter
     log: Callable[[str], None] = print
+    shared_dir: Path | None = None  # run-wide artifacts several experiments reuse
 
 
 @dataclass
@@ -45,6 +46,7 @@ class TrainingRecord:
     total_parameters: int
     history: dict[str, Any] = field(default_factory=dict)
     artifact: str | None = None
+    shared: bool = False  # trained once for the run and reused by several experiments
 
     @property
     def trainable_percent(self) -> float:

@@ -4,13 +4,19 @@ The training data is prompt -> completion pairs: by default the task's own `trai
 over its train split (chain of thought + final answer, e.g. "... The answer is 18." for
 GSM8K), or a local JSONL of {prompt, completion} or chat {messages} rows. The loss covers the
 completion only. Evaluation then asks the tuned model exactly as zero-shot asks the base one.
+
+Data from a file does not depend on the task, so the model is trained once per run (per model,
+mode settings, data, seed and profile) into the run's shared folder, and every task's
+experiment evaluates that same model: one SFT model compared with its base on every benchmark.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
+import os
 import shutil
 import time
 from collections.abc import Sequence
@@ -23,9 +29,12 @@ from benchlab.backends.factory import causal_backend, load_causal_model
 from benchlab.errors import DataError
 from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared, TrainingRecord
 from benchlab.methods.registry import register_method
+from benchlab.runner.atomic import write_json_atomic
 from benchlab.tasks.base import EvalContext
 
 __all__ = ["SFT", "SFTOptions", "load_sft_rows", "task_sft_rows"]
+
+_RECORD = "training.json"
 
 
 class SFTOptions(MethodOptions):
@@ -120,7 +129,54 @@ class SFT(Method):
         return task_sft_rows(context)
 
     def prepare(self, context: MethodContext) -> Prepared:
-        """Train, save the adapter (or model), and wrap the tuned model in a backend."""
+        """Train (or reuse the run's model trained on the same data), wrap it in a backend."""
+        options: SFTOptions = self.options  # type: ignore[assignment]
+        spec = context.spec
+        model, tokenizer = load_causal_model(spec.model)
+        artifact = "adapter" if options.peft == "lora" else "model"
+        shared = self._shared_folder(context)
+        if shared is not None and (shared / _RECORD).is_file():
+            context.log(f"{spec.id}: evaluating the SFT model already trained in {shared}")
+            tuned = _load_tuned(model, shared / artifact, options.peft)
+            record = TrainingRecord(**json.loads((shared / _RECORD).read_text(encoding="utf-8")))
+        else:
+            target = shared if shared is not None else context.out_dir
+            tuned, record = self._train(context, model, tokenizer, target, artifact)
+            if shared is not None:  # written last: its presence means the model is complete
+                write_json_atomic(shared / _RECORD, dataclasses.asdict(record))
+        if shared is not None:
+            record = dataclasses.replace(
+                record, artifact=os.path.relpath(shared / artifact, context.out_dir), shared=True
+            )
+        folder = shared if shared is not None else context.out_dir
+        fingerprint = f"sft-{options.peft}:{_fingerprint(folder / artifact)}"
+        backend = causal_backend(spec.model, tuned, tokenizer, fingerprint)
+        return Prepared(backend, EvalContext(seed=spec.seed), record)
+
+    def _shared_folder(self, context: MethodContext) -> Path | None:
+        """The run-wide folder of a model trained on a data file (None for task data)."""
+        options: SFTOptions = self.options  # type: ignore[assignment]
+        if not options.data or context.shared_dir is None:
+            return None
+        spec = context.spec
+        key = json.dumps(
+            [
+                spec.model.model_dump(),
+                options.model_dump(),
+                hashlib.sha256(Path(options.data).read_bytes()).hexdigest(),
+                spec.seed,
+                spec.profile.model_dump(),
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+        return context.shared_dir / f"sft-{spec.model.name}-{spec.mode.name}-{digest}"
+
+    def _train(
+        self, context: MethodContext, model: Any, tokenizer: Any, target: Path, artifact: str
+    ) -> tuple[Any, TrainingRecord]:
+        """Fine-tune with TRL and save the adapter (or model) as `target/artifact`."""
         import datasets
         import torch
         from transformers.trainer_callback import PrinterCallback
@@ -128,7 +184,6 @@ class SFT(Method):
 
         options: SFTOptions = self.options  # type: ignore[assignment]
         spec = context.spec
-        model, tokenizer = load_causal_model(spec.model)
         rows = self._rows(context)
         if not rows:
             raise DataError(f"{spec.id}: no SFT training rows")
@@ -189,8 +244,7 @@ class SFT(Method):
             seconds = time.perf_counter() - started
         shutil.rmtree(checkpoints, ignore_errors=True)
         tuned = trainer.model.eval()
-        artifact = "adapter" if options.peft == "lora" else "model"
-        tuned.save_pretrained(context.out_dir / artifact)
+        tuned.save_pretrained(target / artifact)
         record = TrainingRecord(
             seconds,
             trainable,
@@ -198,9 +252,18 @@ class SFT(Method):
             _history(trainer.state.log_history, len(train), len(validation)),
             artifact,
         )
-        fingerprint = f"sft-{options.peft}:{_fingerprint(context.out_dir / artifact)}"
-        backend = causal_backend(spec.model, tuned, tokenizer, fingerprint)
-        return Prepared(backend, EvalContext(seed=spec.seed), record)
+        return tuned, record
+
+
+def _load_tuned(model: Any, folder: Path, peft: str) -> Any:
+    """The model trained earlier in this run: the base with its adapter, or the full weights."""
+    if peft == "lora":
+        from peft import PeftModel
+
+        return PeftModel.from_pretrained(model, folder).eval()
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(folder, dtype=model.dtype).to(model.device).eval()
 
 
 def _history(log_history: list[dict[str, Any]], n_train: int, n_validation: int) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from benchlab.methods.base import MethodContext
 from benchlab.methods.registry import build_method
 from benchlab.report.error_analysis import write_error_analysis
 from benchlab.runner.atomic import write_json_atomic, write_jsonl_atomic
-from benchlab.runner.layout import ExperimentFiles
+from benchlab.runner.layout import ExperimentFiles, RunLayout
 from benchlab.runner.measure import PeakMemory, measure_latency
 from benchlab.runner.progress import ProgressReporter
 from benchlab.runner.provenance import data_fingerprint, git_revision, hardware, package_versions
@@ -83,7 +83,8 @@ def run_experiment(
         return tuple(cap_examples(examples, profile.max_train_examples, spec.seed))
 
     method = build_method(spec.mode.method_type, spec.mode.options)
-    context = MethodContext(spec, task, train_examples, files.root, progress, log)
+    shared = RunLayout(files.root.parent.parent).shared  # experiments/<id> -> the run's root
+    context = MethodContext(spec, task, train_examples, files.root, progress, log, shared)
     with PeakMemory() as memory:
         prepared = method.prepare(context)
         eval_context = prepared.eval_context
@@ -135,6 +136,7 @@ def run_experiment(
             "total_parameters": training.total_parameters,
             "trainable_percent": round(training.trainable_percent, 4),
             "artifact": training.artifact,
+            "shared": training.shared,
         },
         "cost": {
             "eval_seconds": round(eval_seconds, 3),

@@ -101,6 +101,11 @@ class RunLayout:
         return self.root / "run.json"
 
     @property
+    def shared(self) -> Path:
+        """Artifacts several experiments reuse, e.g. one SFT model evaluated on every task."""
+        return self.root / "shared"
+
+    @property
     def analysis(self) -> Path:
         """Cross-experiment tables, plots and the HTML report."""
         return self.root / "analysis"
