@@ -176,3 +176,18 @@ def test_sft_on_a_data_file_trains_once_and_every_task_evaluates_that_model(
     assert len(fingerprints) == 1
     log = next(run_dir.glob("benchmark_*.log")).read_text()
     assert "evaluating the SFT model already trained" in log
+
+
+def test_rows_too_long_for_max_length_are_left_out_not_cut(tiny_causal_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from benchlab.methods.sft import _fitting_rows
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_causal_dir)
+    short = {"prompt": "Q: 1+1?\nA:", "completion": " 2"}
+    long = {"prompt": "word " * 40, "completion": " 2"}
+    chat = {"messages": [{"role": "user", "content": "hi"}]}
+    length = len(tokenizer(short["prompt"] + short["completion"])["input_ids"])
+    # the end-of-text token TRL appends must fit too
+    assert _fitting_rows(tokenizer, [short, long, chat], length + 1) == [short, chat]
+    assert _fitting_rows(tokenizer, [short], length) == []

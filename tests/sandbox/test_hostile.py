@@ -2,7 +2,9 @@
 
 Each case is contained, scored as not passed with the expected reason, and leaves the host's
 process tree, files and environment unchanged; the harness keeps going after every one.
-`guard=False` switches off the in-process audit hook to show the OS layers hold on their own.
+`guard=False` switches off the in-process audit hook to show the OS layers hold on their own
+(where they can: a case names the levels whose OS layers stop it without the guard).
+The forgeries write the harness's real `passed NONCE` line, so a leaked nonce would pass.
 """
 
 from __future__ import annotations
@@ -24,6 +26,49 @@ SECRET_VALUE = "sk-hostile-secret-5c1d9e"
 LIMITS = Limits(wall_seconds=3.0, cpu_seconds=1, memory_bytes=256 << 20, max_processes=16)
 WRONG = "def candidate():\n    return 0\n"
 CHECK = "assert candidate() == 42\n"
+# A shell that stays alive for 30 s with the marker in its command line (dash, a common
+# /bin/sh, cannot rename a process with `exec -a`), so the after-checks find it if it is left.
+MARKED_SLEEP = f"sleep 30; : {MARKER}"
+ALL_LEVELS = frozenset({"bwrap", "unshare", "rlimits"})
+NAMESPACED = frozenset({"bwrap", "unshare"})
+
+# Writes `lines` (a bytes expression over the names defined before it) to every descriptor
+# that might be the report channel, then leaves before the harness can report.
+_WRITE_AND_EXIT = (
+    "for fd in range(3, 64):\n    try:\n        os.write(fd, {lines})\n"
+    "    except OSError:\n        pass\nos._exit(0)\n"
+)
+# Reports each non-empty entry of `tokens` (nonces read from the harness's frames).
+_WRITE_TOKENS = _WRITE_AND_EXIT.format(
+    lines="''.join(f'passed {t}\\n' for t in tokens if t).encode()"
+)
+# Reads its own memory through /proc/self/mem, reached by a path relative to a descriptor of
+# / (which a check of the path against the working directory misses), and reports every
+# 32-hex string in it as the nonce.
+PROC_MEM_FORGERY = (
+    "import os, re\nroot = os.open('/', os.O_RDONLY | os.O_DIRECTORY)\n"
+    "maps = os.read(os.open('proc/self/maps', os.O_RDONLY, dir_fd=root), 1 << 20).decode()\n"
+    "mem = os.open('proc/self/mem', os.O_RDONLY, dir_fd=root)\nfound = set()\n"
+    "for line in maps.splitlines():\n    span, perms = line.split()[:2]\n"
+    "    start, end = (int(x, 16) for x in span.split('-'))\n"
+    "    if perms.startswith('r') and end - start <= 64 << 20:\n        try:\n"
+    "            data = os.pread(mem, end - start, start)\n        except OSError:\n"
+    "            continue\n"
+    "        found.update(re.findall(rb'(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])', data))\n"
+    + _WRITE_AND_EXIT.format(lines="b''.join(b'passed ' + t + b'\\n' for t in found)")
+)
+# A setsid child that would outlive the program, marked so the after-checks can find it,
+# started by `fork_exec` (Python 3.11's signature), which raises no audit event.
+FORK_EXEC_CHILD = (
+    f"r, w = os.pipe()\nfork_exec([b'/bin/sh', b'-c', b'{MARKED_SLEEP}'], "
+    "[b'/bin/sh'], True, (), None, None, -1, -1, -1, -1, -1, -1, r, w, True, True, -1, "
+    "None, None, None, -1, None, False)\n"
+)
+POSIXSUBPROCESS_ESCAPE = (
+    f"import os\nfrom _posixsubprocess import fork_exec\n{FORK_EXEC_CHILD}{WRONG}"
+)
+# What the OS layers say when the program, not root and not dumpable, opens its memory.
+MEMORY_REFUSED = "Permission denied: 'proc/self/mem'"
 
 
 @dataclass(frozen=True)
@@ -31,7 +76,8 @@ class Case:
     code: str
     expect: frozenset[str]  # acceptable statuses (never "passed")
     reason: str = ""  # substring of the reason, when the outcome is deterministic
-    guard_only: bool = False  # only the in-process guard can stop it (see the module docstring)
+    os_reason: str | None = None  # the reason with the guard off, where it differs
+    os_levels: frozenset[str] = ALL_LEVELS  # where the OS layers alone stop it (guard off)
     test: str = CHECK
 
 
@@ -66,12 +112,23 @@ def _cases(canary: Path, host_pid: int) -> dict[str, Case]:
             failed,
         ),
         "read_parent_environment": Case(
-            "import os\nprint(dict(os.environ))\nfor pid in os.listdir('/proc'):\n"
-            "    try:\n        print(open(f'/proc/{pid}/environ').read())\n"
-            f"    except OSError:\n        pass\n{WRONG}",
+            "import os\nprint(dict(os.environ))\n"
+            "others = [p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]\n"
+            "read = 0\nfor pid in others:\n    try:\n"
+            "        read += bool(open(f'/proc/{pid}/environ', 'rb').read())\n"
+            "    except OSError:\n        pass\n"
+            "raise RuntimeError(f'read {read} of {len(others)} environments')\n",
             failed,
+            "/proc is not readable",
+            os_reason="read 0 of",
         ),
-        "read_other_proc": Case(f"print(open('/proc/{host_pid}/cmdline').read())\n{WRONG}", failed),
+        "read_other_proc": Case(
+            f"print(open('/proc/{host_pid}/cmdline').read())\n",
+            failed,
+            "/proc is not readable",
+            os_reason="FileNotFoundError",
+            os_levels=NAMESPACED,  # without namespaces, host processes are world-visible
+        ),
         "socket": Case("import socket\nsocket.socket()\n", failed),
         "http": Case(
             "import urllib.request\nurllib.request.urlopen('http://1.1.1.1/', timeout=1)\n",
@@ -94,40 +151,79 @@ def _cases(canary: Path, host_pid: int) -> dict[str, Case]:
             test="def check(c):\n    assert helper(c()) == 42\ncheck(candidate)\n",
         ),
         "forge_token_via_fds": Case(
-            "import os, sys, json\nline = json.dumps({'event': 'passed', 'token': "
-            "' '.join(sys.argv)}) + '\\n'\nfor fd in range(3, 64):\n    try:\n"
-            "        os.write(fd, line.encode())\n    except OSError:\n        pass\n"
-            "os._exit(0)\n",
+            # the nonce, if argv or the environment leaked it, else a guess
+            "import os, re, sys\n"
+            "found = re.findall('[0-9a-f]{32}', repr(sys.argv) + repr(dict(os.environ)))\n"
+            "guess = found[0] if found else '0' * 32\n"
+            + _WRITE_AND_EXIT.format(lines="f'passed {guess}\\n'.encode()"),
             failed,
-            "before the checks",
+            "forged report",
+        ),
+        "forge_token_brute_force": Case(
+            "import os, random\n"
+            "lines = b''.join(b'passed %032x\\n' % random.getrandbits(128) for _ in range(10000))\n"
+            + _WRITE_AND_EXIT.format(lines="lines"),
+            failed,
+            "forged report",
+        ),
+        "forge_token_via_proc_mem": Case(
+            PROC_MEM_FORGERY,
+            failed,
+            "/proc is not readable",
+            os_reason=MEMORY_REFUSED,
         ),
         "forge_token_via_frames": Case(
-            "import sys, os, json\nf = sys._getframe()\nwhile f.f_back:\n    f = f.f_back\n"
-            "token = f.f_locals.get('nonce')\nfor fd in range(3, 64):\n    try:\n"
-            "        os.write(fd, (json.dumps({'event': 'passed', 'token': token}) + '\\n')"
-            ".encode())\n    except OSError:\n        pass\nos._exit(0)\n",
+            "import sys, os\nf, tokens = sys._getframe(), []\nwhile f:\n"
+            "    tokens.append(f.f_locals.get('nonce'))\n    f = f.f_back\n" + _WRITE_TOKENS,
             failed,
             "not allowed",
-            guard_only=True,
+            os_levels=frozenset(),
         ),
         "forge_token_via_traceback": Case(
-            "import os, json\ntry:\n    1 / 0\nexcept Exception as e:\n    f = e.__traceback__"
-            ".tb_frame\n    while f.f_back:\n        f = f.f_back\n"
-            "    os.write(4, json.dumps({'event': 'passed', 'token': f.f_locals['nonce']})"
-            ".encode())\nos._exit(0)\n",
+            "import os\ntokens = []\ntry:\n    1 / 0\nexcept Exception as e:\n"
+            "    f = e.__traceback__.tb_frame\n    while f:\n"
+            "        tokens.append(f.f_locals.get('nonce'))\n        f = f.f_back\n"
+            + _WRITE_TOKENS,
             failed,
             "not allowed",
-            guard_only=True,
+            os_levels=frozenset(),
+        ),
+        "forge_token_via_signal_handler": Case(
+            "import importlib.util, os\nspec = importlib.util.find_spec('_signal')\n"
+            "signal = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(signal)\n"
+            "tokens = []\n"
+            "def grab(signum, f):\n    while f:\n"
+            "        tokens.append(f.f_locals.get('nonce'))\n        f = f.f_back\n"
+            "signal.signal(signal.SIGUSR1, grab)\nsignal.raise_signal(signal.SIGUSR1)\n"
+            + _WRITE_TOKENS,
+            failed,
+            "creating module '_signal' is not allowed",
+            os_levels=frozenset(),
         ),
         "background_process": Case(
             "import subprocess\nsubprocess.Popen(['/bin/sh', '-c', "
-            f"'exec -a {MARKER} sleep 30'], start_new_session=True)\n{WRONG}",
+            f"'{MARKED_SLEEP}'], start_new_session=True)\n{WRONG}",
             failed,
         ),
         "daemon_via_fork": Case(
             f"import os, time\nif os.fork() == 0:\n    os.setsid()\n    "
-            f"os.execv('/bin/sh', ['/bin/sh', '-c', 'exec -a {MARKER} sleep 30'])\n{WRONG}",
+            f"os.execv('/bin/sh', ['/bin/sh', '-c', '{MARKED_SLEEP}'])\n{WRONG}",
             failed,
+        ),
+        # Without the guard these are `background_process`: Popen calls fork_exec too.
+        "background_via_posixsubprocess": Case(
+            POSIXSUBPROCESS_ESCAPE,
+            failed,
+            "importing _posixsubprocess is not allowed",
+            os_levels=frozenset(),
+        ),
+        "background_via_import_machinery": Case(
+            "import importlib.util, os\nspec = importlib.util.find_spec('_posixsubprocess')\n"
+            "module = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(module)\n"
+            f"fork_exec = module.fork_exec\n{FORK_EXEC_CHILD}{WRONG}",
+            failed,
+            "creating module '_posixsubprocess' is not allowed",
+            os_levels=frozenset(),
         ),
     }
 
@@ -145,7 +241,7 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _marked_processes() -> list[int]:
+def marked_processes() -> list[int]:
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -207,7 +303,7 @@ def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     before_env = dict(os.environ)
     before_children = _children(os.getpid())
     before_files = _tree(canary)
-    names = [n for n, c in cases.items() if guard or not c.guard_only]
+    names = [n for n, c in cases.items() if guard or level in c.os_levels]
     programs = [Program(cases[n].code, cases[n].test) for n in names]
     started = time.monotonic()
     results = run_programs(
@@ -218,7 +314,7 @@ def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         assert dict(os.environ) == before_env
         assert _tree(canary) == before_files
         assert not Path(f"/tmp/{MARKER}.txt").exists()
-        assert _marked_processes() == []
+        assert marked_processes() == []
         assert _children(os.getpid()) <= before_children
     finally:
         os.environ.pop(SECRET_NAME, None)
@@ -232,16 +328,17 @@ CASE_NAMES = list(_cases(Path("/x"), 1))
 def test_hostile_program_is_contained(
     outcomes: tuple[str, bool, dict[str, Case], dict[str, ExecutionResult], float], name: str
 ) -> None:
-    level, _guard, cases, results, _ = outcomes
+    level, guard, cases, results, _ = outcomes
     case = cases[name]
     if name not in results:
-        pytest.skip("only the in-process guard can stop frame introspection; guard is off")
+        pytest.skip(f"only the in-process guard stops this at the {level} level; guard is off")
     result = results[name]
     assert result.isolation == level
     assert result.status != "passed", result
     assert result.status in case.expect, result.result
-    if case.reason:
-        assert case.reason in result.reason, result.result
+    reason = case.reason if guard or case.os_reason is None else case.os_reason
+    if reason:
+        assert reason in result.reason, result.result
     assert SECRET_VALUE not in result.stdout + result.stderr
     assert result.seccomp
 

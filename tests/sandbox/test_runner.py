@@ -17,6 +17,7 @@ from benchlab.sandbox import (
     run_program,
     run_programs,
 )
+from benchlab.sandbox.runner import RawOutcome, judge
 
 GOOD = Program("def add(a, b):\n    return a + b\n", "assert add(2, 3) == 5\n", exports=("add",))
 BAD = Program("def add(a, b):\n    return a - b\n", "assert add(2, 3) == 5, 'wrong sum'\n")
@@ -76,6 +77,31 @@ def test_unavailable_level_raises_a_benchlab_error(monkeypatch: pytest.MonkeyPat
     finally:
         monkeypatch.undo()
         isolation.available_isolation.cache_clear()
+
+
+NONCE = "0123456789abcdef" * 2
+STARTED = b"started 1600000000 1 1\n"
+
+
+@pytest.mark.parametrize(
+    ("report", "status", "reason"),
+    [
+        (STARTED + f"passed {NONCE}\n".encode(), "passed", ""),
+        (STARTED + b"failed " + b"boom".hex().encode() + b"\n", "failed", "boom"),
+        (STARTED, "failed", "exited with status 0 before the checks completed"),
+        (STARTED + b"passed " + b"0" * 32 + b"\n", "failed", "forged report: a `passed` line"),
+        (STARTED + f"passed {'0' * 32}\npassed {NONCE}\n".encode(), "failed", "2 verdict lines"),
+        (STARTED + f"passed {NONCE}\nfailed 00\n".encode(), "failed", "2 verdict lines"),
+        (STARTED + f"passed {NONCE}".encode(), "failed", "forged report: an unterminated line"),
+        (STARTED + b"started 0 1 1\n", "failed", "forged report: an unknown line"),
+        (STARTED + b"failed not-hex\n", "failed", "forged report: a malformed `failed` line"),
+    ],
+)
+def test_only_one_verdict_with_the_nonce_passes(report: bytes, status: str, reason: str) -> None:
+    outcome = RawOutcome(0, 0.0, 0.0, b"", b"", report, False, "", False)
+    result = judge(outcome, NONCE, Limits(), "rlimits")
+    assert (result.status, result.uid) == (status, 1600000000)
+    assert reason in result.reason and (reason or not result.reason)
 
 
 def test_limits_reject_non_positive_values() -> None:

@@ -185,9 +185,18 @@ class SFT(Method):
         options: SFTOptions = self.options  # type: ignore[assignment]
         spec = context.spec
         rows = self._rows(context)
-        if not rows:
-            raise DataError(f"{spec.id}: no SFT training rows")
-        train, validation = _split_rows(rows, options.validation_fraction, spec.seed)
+        fitting = _fitting_rows(tokenizer, rows, options.max_length)
+        if len(fitting) < len(rows):
+            context.log(
+                f"{spec.id}: {len(rows) - len(fitting)} of {len(rows)} SFT rows are longer than "
+                f"max_length {options.max_length} tokens and were left out (truncation would cut "
+                "their completions); raise the mode's max_length to keep them"
+            )
+        if not fitting:
+            raise DataError(
+                f"{spec.id}: no SFT training rows fit max_length {options.max_length}; raise it"
+            )
+        train, validation = _split_rows(fitting, options.validation_fraction, spec.seed)
         steps_per_epoch = max(1, math.ceil(len(train) / options.batch_size))
         steps_per_epoch = max(1, steps_per_epoch // options.gradient_accumulation_steps)
         total = math.ceil(steps_per_epoch * (spec.profile.epochs or options.epochs))
@@ -253,6 +262,22 @@ class SFT(Method):
             artifact,
         )
         return tuned, record
+
+
+def _fitting_rows(
+    tokenizer: Any, rows: Sequence[dict[str, Any]], max_length: int
+) -> list[dict[str, Any]]:
+    """Prompt/completion rows whose tokens fit `max_length`; conversational rows are kept.
+
+    TRL truncates on the right, so a row that does not fit would lose its completion, the only
+    part the loss is computed on.
+    """
+    pairs = [i for i, row in enumerate(rows) if "prompt" in row]
+    texts = [rows[i]["prompt"] + rows[i]["completion"] for i in pairs]
+    ids = tokenizer(texts)["input_ids"] if texts else []
+    # TRL appends the end-of-text token to each completion: one more token must fit.
+    too_long = {i for i, tokens in zip(pairs, ids, strict=True) if len(tokens) >= max_length}
+    return [row for i, row in enumerate(rows) if i not in too_long]
 
 
 def _load_tuned(model: Any, folder: Path, peft: str) -> Any:

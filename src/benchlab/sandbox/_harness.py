@@ -14,8 +14,10 @@ but its report channel before untrusted code starts. The report channel gets tex
 statement returned, or `failed HEX(reason)`. The parent counts a pass only when the nonce
 matches, so exiting early (`sys.exit(0)`, `os._exit(0)`) never looks like success. While
 untrusted code runs, the audit hook refuses the ways Python offers to reach the harness's
-frames or memory (frame and gc introspection, signal handlers, ctypes, /proc), so the nonce
-cannot be read back; a pass therefore means the test code returned.
+frames or memory (frame and gc introspection, signal handlers, ctypes, /proc), and the process
+is made non-dumpable, so its /proc files belong to root and a non-root program cannot read its
+own memory even past the hook; the nonce cannot be read back, and a pass therefore means the
+test code returned. The parent also refuses any report but `started`, then one verdict.
 """
 
 import builtins
@@ -60,12 +62,21 @@ _DENIED_EVENTS = frozenset(
         "os.chown",
         "os.chflags",
         "shutil.chown",
+        # a new symlink could lead a path elsewhere (into /proc) once the open check passed
+        "os.symlink",
     }
 )
 _DENIED_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame"})
-# Python signal handlers receive the interrupted frame, and ctypes reads raw memory: both
-# modules are dropped from sys.modules before untrusted code and may not be imported again.
-_DENIED_IMPORTS = frozenset({"signal", "_signal", "ctypes", "_ctypes"})
+# Python signal handlers receive the interrupted frame, ctypes reads raw memory, and
+# `_posixsubprocess.fork_exec` starts processes without an audit event (a background child
+# would outlive the program where no uid or namespace sweeps it): these modules are dropped
+# from sys.modules before untrusted code and may not be imported or created again.
+_DENIED_IMPORTS = frozenset({"signal", "_signal", "ctypes", "_ctypes", "_posixsubprocess"})
+# `_imp.create_builtin` raises no audit event, so the guard routes module creation through
+# this event instead (see `_gate_module_creation`); `_imp` itself may not be created afresh,
+# since a fresh copy would carry the ungated functions.
+_CREATE_EVENT = "benchlab.create_module"
+_DENIED_CREATIONS = _DENIED_IMPORTS | {"_imp"}
 
 _SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
 _NR_IO_URING_SETUP = 425
@@ -177,22 +188,90 @@ def _drop_privileges(uid):
     os.setuid(uid)
 
 
-def _make_guard():
-    """An audit hook that refuses introspection, processes, sockets and /proc while active."""
-    realpath = os.path.realpath
+def _make_undumpable():
+    """Clear the dumpable flag (after any uid change, which may reset it).
+
+    /proc/self/mem, maps and environ then belong to root, so a program running as any other
+    uid cannot read the harness's memory (and the nonce in it) through them, guard or not.
+    """
+    import ctypes
+
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0: cannot fail
+
+
+def _gate_module_creation(audit):
+    """Make `_imp` create modules only through the `_CREATE_EVENT` audit event.
+
+    The import statement raises an `import` event, but `importlib.util.module_from_spec`
+    reaches `_imp.create_builtin` (no event at all) and `_imp.create_dynamic` (no event for
+    an extension loaded before, such as `_ctypes`) directly. Both are replaced by functions
+    that raise the event; the guard's hook keeps the originals where untrusted code cannot
+    reach them and refuses the denied modules. Returns the originals, for the hook.
+    """
+    import _imp
+
+    originals = {"builtin": _imp.create_builtin, "dynamic": _imp.create_dynamic}
+
+    def gated(kind):
+        def create(spec, *args):
+            created = []
+            audit(_CREATE_EVENT, kind, spec, args, created)
+            return created[0]
+
+        return create
+
+    _imp.create_builtin = gated("builtin")
+    _imp.create_dynamic = gated("dynamic")
+    return originals
+
+
+class _Spec:
+    """A module spec whose name and origin were read once, so they cannot change."""
+
+    def __init__(self, name, origin):
+        self.name = name
+        self.origin = origin
+
+
+def _make_guard(create_originals):
+    """An audit hook that refuses introspection, processes, sockets and /proc while active.
+
+    `create_originals` are `_imp`'s module-creation functions (see `_gate_module_creation`);
+    the hook calls them for allowed names when `_CREATE_EVENT` is raised.
+    """
+    realpath, join = os.path.realpath, os.path.join
     denied_events = _DENIED_EVENTS
     denied_attributes = _DENIED_ATTRIBUTES
     denied_imports = _DENIED_IMPORTS
+    denied_creations = _DENIED_CREATIONS
+    create_event = _CREATE_EVENT
+    spec_type = _Spec
     violation = SandboxViolation
     state = {"active": False}
 
+    def denied(name, names):
+        return type(name) is not str or not names.isdisjoint(name.split("."))
+
+    def create(kind, spec, args, created):
+        name, origin = getattr(spec, "name", None), getattr(spec, "origin", None)
+        plain = origin is None or type(origin) is str
+        if state["active"] and (denied(name, denied_creations) or not plain):
+            raise violation(f"sandbox: creating module {name!r} is not allowed")
+        created.append(create_originals[kind](spec_type(name, origin), *args))
+
+    def under_proc(path):
+        return path == "/proc" or path.startswith("/proc/")
+
     def hook(event, args):
+        if event == create_event and len(args) == 4 and args[0] in create_originals:
+            create(*args)
+            return
         if not state["active"]:
             return
         if event in denied_events or event.startswith("ctypes."):
             raise violation(f"sandbox: {event} is not allowed")
-        if event == "import" and args and type(args[0]) is str:
-            if args[0].partition(".")[0] in denied_imports:
+        if event == "import" and args:
+            if denied(args[0], denied_imports):  # any part: `pkg._ctypes` loads _ctypes.so
                 raise violation(f"sandbox: importing {args[0]} is not allowed")
         elif event == "object.__getattr__" and len(args) > 1 and type(args[1]) is str:
             if args[1] in denied_attributes:
@@ -203,8 +282,15 @@ def _make_guard():
                 path = path.decode("utf-8", "surrogateescape")
             if type(path) is not str:
                 return  # a file descriptor: already open, nothing new is reached
-            resolved = realpath(path)
-            if resolved == "/proc" or resolved.startswith("/proc/"):
+            # The event does not say whether `dir_fd` was given: a relative path may start
+            # at any directory, / included, or at a /dev/fd/N link to one. Without `..`
+            # (which a rename can also redirect mid-walk) and new symlinks (os.symlink is
+            # denied), such a path only enters /proc through a `proc` component.
+            parts = path.split("/")
+            if ".." in parts:
+                raise violation("sandbox: paths with '..' are not allowed")
+            through_proc = not path.startswith("/") and "proc" in parts
+            if through_proc or under_proc(realpath(path)) or under_proc(realpath(join("/", path))):
                 raise violation("sandbox: /proc is not readable")
 
     return hook, state
@@ -286,15 +372,17 @@ def _run_untrusted(request, report_fd):
     uid = request.get("uid")
     if uid is not None and os.geteuid() == 0:
         _drop_privileges(uid)
+    _make_undumpable()
     pristine = dict(builtins.__dict__)
     sys.modules["__main__"] = type(sys)("__main__")
     for name in [m for m in sys.modules if m.partition(".")[0] in _DENIED_IMPORTS]:
         del sys.modules[name]
     for name in ("_main", "_serve", "_serve_one", "_run_untrusted"):
         globals().pop(name, None)
-    hook, guard = _make_guard()
+    guard = {}
     guarded = bool(request.get("guard", True))
     if guarded:
+        hook, guard = _make_guard(_gate_module_creation(sys.audit))
         sys.addaudithook(hook)
     write(report_fd, f"started {os.getuid()} {int(seccomp)} {int(guarded)}\n".encode())
     code, context, test = request["code"], request["context"], request["test"]

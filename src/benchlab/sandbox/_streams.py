@@ -40,7 +40,8 @@ def collect(pid, sinks, deadline):
             if not events and exited:
                 break
             for key, _ in events:
-                if key.fd == pidfd:
+                if key.fd == pidfd:  # stays readable: unregistered, or no select would be empty
+                    selector.unregister(pidfd)
                     exited = True
                     continue
                 buffer, cap, name = sinks[key.fd]

@@ -169,7 +169,12 @@ def _unshare_prefix() -> tuple[str, ...]:
     executable = shutil.which("unshare")
     if executable is None:
         raise SandboxUnavailableError("util-linux `unshare` is not installed")
-    user = () if _running_as_root() else ("--user", "--map-root-user")
+    # A user is mapped to itself, not to root: root in its namespace would own its own /proc
+    # files, memory included, however non-dumpable. --keep-caps keeps the namespace
+    # capabilities the harness mounts with (they do not reach files of unmapped uids).
+    user = () if _running_as_root() else (
+        f"--map-user={os.getuid()}", f"--map-group={os.getgid()}", "--keep-caps",
+    )  # fmt: skip
     return (
         executable,
         *user,

@@ -173,23 +173,45 @@ def frame_message(message: dict[str, Any]) -> bytes:
     return len(data).to_bytes(8, "big") + data
 
 
-def _parse_report(data: bytes, nonce: str) -> tuple[list[str] | None, str | None, bool]:
-    """(the harness's `started` fields, the failure reason, whether the nonce came back)."""
-    started: list[str] | None = None
-    reason: str | None = None
-    passed = False
-    for line in data.decode("utf-8", "replace").splitlines():
-        event, _, rest = line.partition(" ")
-        if event == "started" and started is None and len(rest.split()) == 3:
-            started = rest.split()
-        elif event == "passed":
-            passed = passed or hmac.compare_digest(rest.encode(), nonce.encode())
-        elif event == "failed":
-            try:
-                reason = bytes.fromhex(rest).decode("utf-8", "replace")
-            except ValueError:
-                continue
-    return started, reason, passed
+@dataclass(frozen=True)
+class Report:
+    """What came back on the report channel, which the program can write to as well."""
+
+    started: list[str] | None  # the harness's `started` fields: uid, seccomp, guard
+    passed: bool  # exactly one verdict, and it is `passed` with this run's nonce
+    reason: str | None  # the failure the harness reported
+    forged: str  # why the report is not the harness's own ("" when it may be)
+
+
+def _parse_report(data: bytes, nonce: str) -> Report:
+    """Accept only `started UID SECCOMP GUARD`, then at most one verdict line.
+
+    The harness writes whole lines; anything else (a wrong nonce, a second verdict, an unknown
+    or unterminated line) can only come from the program, and fails it even if the real
+    nonce is among them, so guessing many nonces, or every string found in memory, gains nothing.
+    """
+    *lines, tail = data.decode("utf-8", "replace").split("\n")
+    event, _, rest = lines[0].partition(" ") if lines else ("", "", "")
+    if event != "started" or len(rest.split(" ")) != 3:
+        return Report(None, False, None, "")  # the harness itself did not get this far
+    started, verdicts = rest.split(" "), lines[1:]
+    if len(verdicts) > 1:
+        return Report(started, False, None, f"{len(verdicts)} verdict lines")
+    if tail:
+        return Report(started, False, None, "an unterminated line")
+    if not verdicts:
+        return Report(started, False, None, "")
+    event, _, rest = verdicts[0].partition(" ")
+    if event == "passed":
+        if hmac.compare_digest(rest.encode(), nonce.encode()):
+            return Report(started, True, None, "")
+        return Report(started, False, None, "a `passed` line with a wrong nonce")
+    if event == "failed":
+        try:
+            return Report(started, False, bytes.fromhex(rest).decode("utf-8", "replace"), "")
+        except ValueError:
+            return Report(started, False, None, "a malformed `failed` line")
+    return Report(started, False, None, "an unknown line")
 
 
 def _signal_name(number: int) -> str:
@@ -200,13 +222,16 @@ def _signal_name(number: int) -> str:
 
 
 def _verdict(outcome: RawOutcome, nonce: str, limits: Limits) -> tuple[Status, str, list | None]:
-    started, reason, passed = _parse_report(outcome.report, nonce)
+    report = _parse_report(outcome.report, nonce)
+    started, reason = report.started, report.reason
     code = outcome.returncode
     if outcome.overflow:
         return "error", outcome.overflow, started
     if outcome.timed_out:
         return "timed out", f"wall-clock limit of {limits.wall_seconds:g}s", started
-    if passed:
+    if report.forged:
+        return "failed", f"forged report: {report.forged}", started
+    if report.passed:
         return "passed", "", started
     if started is None:
         tail = outcome.stderr.decode("utf-8", "replace").strip()[-300:]
