@@ -95,7 +95,9 @@ def timed_scores(backend: Any, requests: list[Any], repeats: int) -> tuple[list[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--model-dir", type=Path, default=Path(tempfile.gettempdir()) / "benchlab-parity-llama-106m"
+        "--model-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "benchlab-parity-llama-106m-bos",
     )
     parser.add_argument("--items", type=int, default=1172)
     parser.add_argument("--repeats", type=int, default=3)

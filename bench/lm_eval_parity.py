@@ -25,7 +25,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-DATA = Path(os.environ.get("BENCHLAB_SHARED_DATA", "/work/shared/data"))
+DATA = Path(
+    os.environ.get("BENCHLAB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 STEM = [
     "abstract_algebra",
     "anatomy",
@@ -53,11 +55,14 @@ STEM = [
 
 
 def build_model(directory: Path) -> Path:
-    """A Llama (768 wide, 8 layers, ~106M parameters) and a 32k BPE trained on the data."""
+    """A Llama (768 wide, 8 layers, ~106M parameters) and a 32k BPE trained on the data.
+
+    Random weights: parity is about computing the same numbers, not about accuracy.
+    """
     if (directory / "config.json").is_file():
         return directory
     import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
     def corpus():
@@ -77,6 +82,10 @@ def build_model(directory: Path) -> Path:
         show_progress=False,
     )
     tokenizer.train_from_iterator(corpus(), trainer=trainer)
+    # Like Llama's, the tokenizer prepends its start token, so parity covers that path too.
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A", pair="<s> $A $B", special_tokens=[("<s>", tokenizer.token_to_id("<s>"))]
+    )
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", pad_token="<pad>"
     )
@@ -282,7 +291,7 @@ def run_lm_eval(
 def run_benchlab(
     model: Any, tokenizer: Any, task: Any, examples: list[Any], batch_size: int, max_length: int
 ) -> tuple[list[Any], float]:
-    """benchlab's predictions for the same items and the wall time (task load included)."""
+    """benchlab's predictions for the same items, evaluated as a run does, and the time."""
     from benchlab.backends.hf_causal import HFCausalBackend
     from benchlab.tasks.base import EvalContext
     from benchlab.tasks.evaluation import evaluate
@@ -291,7 +300,7 @@ def run_benchlab(
         model, tokenizer, max_length=max_length, batch_size=batch_size, fingerprint="parity"
     )
     started = time.perf_counter()
-    predictions = evaluate(task, backend, examples, EvalContext(chunk_size=len(examples)))
+    predictions = evaluate(task, backend, examples, EvalContext())
     return predictions, time.perf_counter() - started
 
 
@@ -413,7 +422,9 @@ def extraction_parity(task: Any, examples: list[Any]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--model-dir", type=Path, default=Path(tempfile.gettempdir()) / "benchlab-parity-llama-106m"
+        "--model-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "benchlab-parity-llama-106m-bos",
     )
     parser.add_argument("--n-arc", type=int, default=300)
     parser.add_argument("--n-mmlu", type=int, default=304)

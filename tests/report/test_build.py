@@ -172,3 +172,17 @@ def test_empty_run_still_renders(tmp_path: Path) -> None:
     write_plan(tmp_path, ["a_t_finetune"])
     folder = build_report(tmp_path)
     assert "a_t_finetune" in (folder / "report.html").read_text()
+
+
+def test_csv_warns_for_every_metric_whose_sample_cannot_carry_a_claim(tmp_path: Path) -> None:
+    # n=120 at 75% accuracy: accuracy's CI is about 15 points wide, MCC's (on a -1..1 scale)
+    # about 30, so MCC alone gets the small-sample warning.
+    gold, pred = planted_predictions(120, 0.75, seed=4)
+    write_experiment(tmp_path, "bert_sst2_finetune", gold, pred)
+    write_plan(tmp_path, ["bert_sst2_finetune"])
+    build_report(tmp_path)
+    with (tmp_path / "analysis" / "comparison_table.csv").open(encoding="utf-8") as handle:
+        (row,) = list(csv.DictReader(handle))
+    width = float(row["mcc_ci_high"]) - float(row["mcc_ci_low"])
+    assert width > 0.2 > float(row["accuracy_ci_high"]) - float(row["accuracy_ci_low"])
+    assert row["warning"].startswith("mcc") and "accuracy" not in row["warning"]

@@ -43,6 +43,16 @@ def metric_warning(metric: dict[str, Any]) -> str | None:
     return small_sample_warning(n, ci)
 
 
+def metric_warnings(metrics: dict[str, dict[str, Any]]) -> str:
+    """Every metric's small-sample warning, metrics sharing one message named together."""
+    grouped: dict[str, list[str]] = {}
+    for name, metric in metrics.items():
+        text = metric_warning(metric)
+        if text:
+            grouped.setdefault(text, []).append(name)
+    return "; ".join(f"{', '.join(names)}: {text}" for text, names in grouped.items())
+
+
 def _row(record: ExperimentRecord) -> dict[str, Any]:
     row: dict[str, Any] = {
         "experiment": record.experiment_id,
@@ -76,8 +86,7 @@ def _row(record: ExperimentRecord) -> dict[str, Any]:
         peak_rss_mb=cost.get("peak_rss_mb"),
         peak_gpu_mb=cost.get("peak_gpu_mb"),
     )
-    primary = record.primary_metric
-    row["warning"] = (metric_warning(record.metrics[primary]) if primary else None) or ""
+    row["warning"] = metric_warnings(record.metrics)
     row["error"] = ""
     return row
 
