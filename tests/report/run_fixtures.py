@@ -7,6 +7,7 @@ items each system got right.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ import numpy as np
 
 from benchlab.scoring.classification import classification_metrics
 from benchlab.scoring.metric import metric_with_ci
+from benchlab.tasks.base import Prediction
+from benchlab.tasks.mc_metrics import choice_metrics
 
 LABELS = ["negative", "positive"]
 
@@ -146,3 +149,53 @@ def write_plan(run_dir: Path, experiment_ids: list[str]) -> None:
     (run_dir / "run.json").write_text(
         json.dumps({"config": {"name": "fixture"}, "profile": "test", "experiments": experiments})
     )
+
+
+def write_choice_experiment(
+    run_dir: Path,
+    experiment_id: str,
+    gold: str,
+    predicted: Sequence[str | None],
+    *,
+    scoring: str = "loglikelihood",
+) -> dict[str, Any]:
+    """A multiple-choice experiment from gold letters ("ABCA...") and predicted letters.
+
+    None in `predicted` is an item with no extracted letter (generation scoring only). The
+    metrics are the task's own (`choice_metrics`), so the report reads what a run would write.
+    """
+    model, task, mode = experiment_id.split("_")
+    folder = run_dir / "experiments" / experiment_id
+    folder.mkdir(parents=True, exist_ok=True)
+    predictions = []
+    for i, (g, p) in enumerate(zip(gold, predicted, strict=True)):
+        details: dict[str, Any] = {"gold_letter": g, "scoring": scoring, "predicted_letter": p}
+        if scoring == "generate":
+            details["extraction_rule"] = "answer_colon" if p else None
+        else:
+            details["correct_norm"] = p == g
+        predictions.append(Prediction(f"{task}-{i}", f"question {i}", g, p, p == g, details))
+    with (folder / "predictions.jsonl").open("w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(p.to_json()) + "\n" for p in predictions)
+    metrics = choice_metrics(predictions, n_resamples=100)
+    results = {
+        "schema_version": 1,
+        "experiment_id": experiment_id,
+        "status": "complete",
+        "spec_hash": "x",
+        "model": model,
+        "model_kind": "causal",
+        "task": task,
+        "task_family": "multiple_choice",
+        "mode": mode,
+        "method": mode.replace("-", "_"),
+        "seed": 0,
+        "profile": "test",
+        "n_eval": len(gold),
+        "metrics": {name: metric.to_json() for name, metric in metrics.items()},
+        "training": None,
+        "cost": {"eval_seconds": 1.0, "latency_ms": {"p50": 5.0, "p95": 9.0, "n": 5}},
+        "provenance": {"model_fingerprint": f"fp-{model}"},
+    }
+    (folder / "results.json").write_text(json.dumps(results))
+    return results

@@ -161,6 +161,13 @@ def test_generation_scoring_counts_missing_answers(tmp_path: Path) -> None:
     metrics = task.metrics(predictions, n_resamples=100)
     assert metrics["acc"].value == 0.5
     assert metrics["no_answer_count"].value == 1
+    rules = {k: m.value for k, m in metrics.items() if k.startswith("extraction_rule/")}
+    assert rules == {
+        "extraction_rule/answer_colon": 1,
+        "extraction_rule/answer_is": 1,
+        "extraction_rule/parenthesized": 1,
+    }
+    assert {metrics[k].n for k in rules} == {4}
     assert metrics["acc/s1"].value == 0.5 and metrics["acc/s2"].value == 0.5
     assert metrics["pred_share/C"].value == 0.25 and metrics["gold_share/B"].value == 1.0
     assert "acc_clustered" in metrics
@@ -171,9 +178,8 @@ def test_training_pairs_end_with_the_answer(tmp_path: Path) -> None:
         tmp_path / "q.jsonl",
         [{"question": "q", "choices": ["a", "b"], "answer": 1, "rationale": "Because b."}],
     )
-    task = build_task(
-        "multiple_choice", "q", {"eval": str(path), "train": str(path), "chain_of_thought": True}
-    )
+    options = {"eval": str(path), "train": str(path), "scoring": "generate"}
+    task = build_task("multiple_choice", "q", {**options, "chain_of_thought": True})
     [pair] = task.training_pairs(task.load_split("train"))
     assert pair.prompt.endswith("Answer: Let's think step by step.")
     assert pair.target == " Because b.\nAnswer: B"
@@ -196,9 +202,8 @@ def test_custom_rows_shaped_like_cais_mmlu_keep_id_and_rationale(tmp_path: Path)
             for i in range(3)
         ],
     )
-    task = build_task(
-        "multiple_choice", "quiz", {"eval": str(path), "train": str(path), "chain_of_thought": True}
-    )
+    options = {"eval": str(path), "train": str(path), "scoring": "generate"}
+    task = build_task("multiple_choice", "quiz", {**options, "chain_of_thought": True})
     examples = task.load_split("eval")
     assert [e.id for e in examples] == ["item-0", "item-1", "item-2"]
     assert examples[1].data == {

@@ -13,6 +13,7 @@ from benchlab.report.error_analysis import worst_errors
 from benchlab.report.html_page import details, esc, image, page, paragraphs, table
 from benchlab.report.judge_outputs import JudgeOutput
 from benchlab.report.plots import training_curve_png
+from benchlab.report.position_bias import experiment_position_bias
 from benchlab.report.records import ExperimentRecord
 from benchlab.report.selection import label
 from benchlab.report.tables import metric_warning
@@ -224,6 +225,37 @@ def _judge_section(analysis: RunAnalysis) -> str:
     return f'<h2 id="judge">Judge results</h2>{blocks}'
 
 
+def _position_bias_block(record: ExperimentRecord) -> str:
+    """Multiple choice only: predicted vs gold letter shares and the chi-square verdict."""
+    bias = experiment_position_bias(record)
+    if bias is None:
+        return ""
+    rows = [
+        {
+            "letter": s.letter,
+            "predicted": s.predicted,
+            "predicted share % of answered": points(s.predicted_share),
+            "gold share %": points(s.gold_share),
+            "difference (points)": points(s.difference, True),
+            "z": "-" if s.z is None else f"{s.z:+.2f}",
+        }
+        for s in bias.letters
+    ]
+    test = (
+        f"chi-square goodness of fit of predicted letters against the gold distribution: "
+        f"statistic {bias.statistic:.3f}, df {len(bias.letters) - 1}, {format_p(bias.p_value)}"
+        if bias.statistic is not None
+        else "chi-square test undefined"
+    )
+    return (
+        "<p><b>Answer position bias</b></p>"
+        + table(rows, sortable=False)
+        + f'<p class="note">{esc(test)}; {bias.n_answered} of {bias.n} items answered. z: a '
+        "letter's predicted count minus its expected count (gold share × answered), in "
+        "binomial standard errors.</p>" + paragraphs([bias.note], "flag" if bias.biased else "note")
+    )
+
+
 def _experiment_body(record: ExperimentRecord) -> str:
     if not record.complete:
         return f"<p>state: {esc(record.state)}</p>" + (
@@ -234,7 +266,7 @@ def _experiment_body(record: ExperimentRecord) -> str:
         warning = metric_warning(metric)
         flag = f' <span class="warn">⚠ {esc(warning)}</span>' if warning else ""
         lines.append(f"<li>{esc(name)}: {esc(format_metric(metric))}{flag}</li>")
-    parts = [f"<ul>{''.join(lines)}</ul>", '<div class="grid">']
+    parts = [f"<ul>{''.join(lines)}</ul>", _position_bias_block(record), '<div class="grid">']
     confusion = record.files.error_analysis / "confusion_matrix.png"
     if confusion.is_file():
         parts.append(image(confusion.read_bytes(), f"confusion matrix {record.experiment_id}"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from benchlab.report.analysis import RunAnalysis
+from benchlab.report.position_bias import experiment_position_bias
 from benchlab.report.selection import label
 from benchlab.report.tables import metric_warning
 from benchlab.report.wording import describe_difference, format_metric
@@ -23,6 +24,9 @@ def _experiments(analysis: RunAnalysis) -> list[str]:
             lines.append(f"    {name:<10} {format_metric(metric)}")
             if warning:
                 lines.append(f"      ! {warning}")
+        bias = experiment_position_bias(record)
+        if bias is not None:
+            lines.append(f"    position bias: {bias.note}")
     return lines
 
 

@@ -6,6 +6,7 @@ subjects the aggregate also gets a cluster-robust interval (`acc_clustered`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -33,6 +34,11 @@ def _share(letters: Sequence[str | None], letter: str, seed: int, n_resamples: i
     return metric_with_ci(_mean, hits, seed=seed, n_resamples=n_resamples)
 
 
+def _count(count: int, n: int) -> MetricResult:
+    """An exact tally of n items (no interval: nothing is estimated)."""
+    return MetricResult(float(count), float(count), float(count), n, "count")
+
+
 def choice_metrics(
     predictions: Sequence[Prediction],
     *,
@@ -40,7 +46,12 @@ def choice_metrics(
     n_resamples: int = 1000,
     categories: Mapping[str, str] | None = None,
 ) -> dict[str, MetricResult]:
-    """acc (+ acc_norm when scored by log-likelihood), subject breakdowns and letter shares."""
+    """acc (+ acc_norm when scored by log-likelihood), subject breakdowns and letter shares.
+
+    Generation scoring adds the no-answer rate and count and, per extraction rule that fired,
+    `extraction_rule/<rule>`: how many items it read, so a score that rests on loose rules
+    (a lone letter) rather than an explicit "Answer: X" shows in results.json.
+    """
     if not predictions:
         return {}
     scoring = predictions[0].details.get("scoring", "loglikelihood")
@@ -74,8 +85,10 @@ def choice_metrics(
         metrics["no_answer_rate"] = metric_with_ci(
             _mean, missing, seed=seed, n_resamples=n_resamples
         )
-        count = float(missing.sum())
-        metrics["no_answer_count"] = MetricResult(count, count, count, len(predictions), "count")
+        metrics["no_answer_count"] = _count(int(missing.sum()), len(predictions))
+        rules = Counter(p.details.get("extraction_rule") for p in predictions)
+        for rule in sorted(name for name in rules if name):
+            metrics[f"extraction_rule/{rule}"] = _count(rules[rule], len(predictions))
     predicted = [p.details.get("predicted_letter") for p in predictions]
     gold = [p.details.get("gold_letter") for p in predictions]
     for letter in sorted({g for g in gold if g} | {x for x in predicted if x}):

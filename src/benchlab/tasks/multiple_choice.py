@@ -270,7 +270,22 @@ class MultipleChoiceTask(Task):
         )
 
     def training_pairs(self, examples: Sequence[Example]) -> list[TrainingPair]:
-        """Generation prompt -> (rationale when the data has one) + "Answer: X"."""
+        """Pairs in the format the task is scored in, so tuning and evaluation see one text.
+
+        Log-likelihood scoring: the zero-shot context (description + `loglikelihood_context`)
+        -> the gold continuation exactly as scored (" " + choice text, letter or "(X)").
+        Generation: the generation prompt -> (rationale when the data has one) + "Answer: X"
+        after the chain-of-thought cue, or " X" after a plain "Answer:"; both extract to X.
+        """
+        if self.options.scoring == "loglikelihood":
+            style = self.options.prompt_style
+            return [
+                TrainingPair(
+                    self._description(item) + loglikelihood_context(item, style),
+                    choice_continuations(item, style)[item.gold],
+                )
+                for item in map(item_of, examples)
+            ]
         pairs = []
         for example in examples:
             item = item_of(example)
