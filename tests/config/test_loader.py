@@ -159,3 +159,92 @@ def test_shipped_configs_validate() -> None:
         plan = load_plan(root / name)
         assert plan.experiments
     assert len(load_plan(root / "full.yaml").experiments) == 30
+
+
+def _with_untrainable_tasks(tmp_path: Path, **overrides) -> Path:
+    """The study config plus tasks that have no train split: HumanEval and eval-only files."""
+    from tests.tasks.test_humaneval_problems import write_problems
+
+    problems = write_problems(tmp_path / "problems.jsonl.gz")
+    choices = write_jsonl(
+        tmp_path / "mc.jsonl",
+        [{"id": "q1", "question": "2+2?", "choices": ["3", "4"], "answer": 1}],
+    )
+    sft_data = write_jsonl(tmp_path / "sft.jsonl", [{"prompt": "a", "completion": "b"}])
+    path = write_config(tmp_path / "c.yaml", **overrides)
+    data = yaml.safe_load(path.read_text())
+    eval_only = {k: v for k, v in data["tasks"][0].items() if k != "train"}
+    data["tasks"] += [
+        {"name": "code", "type": "humaneval", "path": str(problems)},
+        {**eval_only, "name": "eval-only"},
+        {"name": "mc", "type": "multiple_choice", "eval": str(choices)},
+    ]
+    data["modes"] += [
+        {"name": "sft-task", "type": "sft"},
+        {"name": "sft-file", "type": "sft", "data": str(sft_data)},
+    ]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_modes_needing_train_data_skip_tasks_without_it_when_globs_select_them(
+    tmp_path: Path,
+) -> None:
+    ids = [spec.id for spec in load_plan(_with_untrainable_tasks(tmp_path)).experiments]
+    sentiment = ["zero-shot", "few-shot", "lora", "sft-task", "sft-file"]
+    untrainable = ["zero-shot", "sft-file"]  # sft on its own data file needs no task train split
+    assert ids == [
+        "tiny-bert_sentiment_finetune",
+        *(f"tiny-llama_sentiment_{mode}" for mode in sentiment),
+        *(
+            f"tiny-llama_{task}_{mode}"
+            for task in ("code", "eval-only", "mc")
+            for mode in untrainable
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            {"tasks": ["code"], "modes": ["few-shot"]},
+            r"c\.yaml: matrix\.include\[1\] pairs task 'code' with mode 'few-shot', but few_shot "
+            r"reads the task's train split and 'code' has none \(a humaneval task never has one\): "
+            r"leave the pair out of matrix\.include\[1\]$",
+        ),
+        (
+            {"tasks": ["code"], "modes": ["sft-task"]},
+            r"pairs task 'code' with mode 'sft-task', but sft reads .* give modes\[4\] its own "
+            r"`data` file, or leave",
+        ),
+        (
+            {"models": ["tiny-llama"], "tasks": ["eval-only", "sentiment"], "modes": ["lora"]},
+            r"pairs task 'eval-only' with mode 'lora', .*: set `train` or `holdout_fraction` on "
+            r"tasks\[2\], or leave",
+        ),
+        (
+            {"tasks": ["mc"], "modes": ["zero-shot", "few-shot"]},
+            r"pairs task 'mc' with mode 'few-shot', .*: set `train` on tasks\[3\], or leave",
+        ),
+    ],
+)
+def test_naming_a_mode_with_a_task_lacking_its_train_data_is_one_clear_error(
+    tmp_path: Path, rule: dict, expected: str
+) -> None:
+    path = _with_untrainable_tasks(tmp_path, matrix={"include": [{"modes": ["zero-shot"]}, rule]})
+    with pytest.raises(ConfigError, match=expected) as error:
+        load_plan(path)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1 and str(error.value) in lines[0]
+
+
+def test_shipped_code_config_validates_where_the_local_humaneval_copy_exists() -> None:
+    config = Path(__file__).resolve().parents[2] / "configs" / "code-local.yaml"
+    data = (config.parent / "../../shared/data/humaneval/HumanEval.jsonl.gz").resolve()
+    if not data.is_file():
+        pytest.skip(f"no local HumanEval copy at {data}")
+    plan = load_plan(config)
+    assert [spec.id for spec in plan.experiments] == ["tiny-llama_humaneval_zero-shot"]
+    assert plan.experiments[0].profile.max_eval_examples

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from benchlab.backends.requests import GenerationRequest, GenerationResult
+from benchlab.config.loader import load_plan
 from benchlab.errors import ConfigError, DataError
+from benchlab.runner.run import run_plan
 from benchlab.scoring.pass_at_k import pass_at_k
 from benchlab.tasks.base import EvalContext, Prediction
 from benchlab.tasks.code.completion import STOP_SEQUENCES
 from benchlab.tasks.code.humaneval import HumanEvalTask, build_humaneval
 from benchlab.tasks.registry import task_entries
+from tests.helpers import write_config
 from tests.tasks.test_humaneval_problems import TINY_PROBLEMS, WRONG_COMPLETIONS, write_problems
 
 
@@ -71,3 +75,52 @@ def test_options_are_validated() -> None:
         build_humaneval("he", {"num_samples": 5})
     with pytest.raises(ConfigError, match="he"):
         build_humaneval("he", {"bogus": 1})
+
+
+def test_has_no_train_split(task: HumanEvalTask) -> None:
+    assert not task.has_train_split()
+
+
+def test_runs_through_the_matrix_with_pass_at_1_and_a_sandbox_result_per_sample(
+    tmp_path: Path,
+) -> None:
+    problems = write_problems(tmp_path / "problems.jsonl.gz")
+    humaneval = {
+        "name": "code",
+        "type": "humaneval",
+        "path": str(problems),
+        "num_samples": 2,
+        "temperature": 0.8,
+        "max_new_tokens": 24,
+    }
+    config = write_config(
+        tmp_path / "c.yaml",
+        tasks=[humaneval],
+        modes=[
+            {"name": "zero-shot", "type": "zero_shot"},
+            {"name": "few-shot", "type": "few_shot"},
+        ],
+        profiles={"quick": {"latency_examples": 1, "bootstrap_resamples": 200}},
+    )
+    plan = load_plan(config)
+    # few-shot is skipped (HumanEval has no train split), as the encoder is for prompting
+    assert [spec.id for spec in plan.experiments] == ["tiny-llama_code_zero-shot"]
+    summary = run_plan(plan, tmp_path / "run")
+    assert summary.ok, summary.errors
+
+    folder = tmp_path / "run" / "experiments" / "tiny-llama_code_zero-shot"
+    results = json.loads((folder / "results.json").read_text())
+    lines = (folder / "predictions.jsonl").read_text().splitlines()
+    predictions = [json.loads(line) for line in lines]
+    assert [p["id"] for p in predictions] == ["Tiny/0", "Tiny/1", "Tiny/2"]
+    outcomes = ("passed", "failed", "timed out", "error")
+    for prediction in predictions:
+        assert prediction["num_samples"] == len(prediction["results"]) == 2
+        assert all(result.startswith(outcomes) for result in prediction["results"])
+        assert prediction["num_correct"] == sum(r == "passed" for r in prediction["results"])
+        assert prediction["isolation"]
+    pass_at_1 = results["metrics"]["pass@1"]
+    by_hand = np.mean([p["num_correct"] / p["num_samples"] for p in predictions])
+    assert pass_at_1["value"] == pytest.approx(by_hand)
+    assert pass_at_1["n"] == results["n_eval"] == 3
+    assert pass_at_1["ci_low"] <= pass_at_1["value"] <= pass_at_1["ci_high"]

@@ -15,13 +15,35 @@ from benchlab.config.plan import ExperimentSpec
 from benchlab.runner.progress import ProgressReporter
 from benchlab.tasks.base import EvalContext, Example, Task
 
-__all__ = ["Method", "MethodContext", "MethodOptions", "Prepared", "TrainingRecord"]
+__all__ = [
+    "Method",
+    "MethodContext",
+    "MethodOptions",
+    "Prepared",
+    "TrainSplitUse",
+    "TrainingRecord",
+]
 
 
 class MethodOptions(BaseModel):
     """Base for each method's options; unknown fields are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class TrainSplitUse:
+    """A method reads the task's train split, unless its option `unless_set` brings other data.
+
+    Declared per method class so that a config can be checked before anything runs: a mode
+    that needs training examples paired with a task that has none is refused or skipped.
+    """
+
+    unless_set: str | None = None
+
+    def applies(self, options: MethodOptions) -> bool:
+        """Whether, with these options, the method reads the task's train split."""
+        return self.unless_set is None or getattr(options, self.unless_set) is None
 
 
 @dataclass
@@ -72,10 +94,16 @@ class Method(ABC):
     compatible_kinds: ClassVar[frozenset[str]]
     #: Task families this method applies to (None: all).
     compatible_families: ClassVar[frozenset[str] | None] = None
+    #: How the method uses the task's train split (None: it never reads it).
+    train_split: ClassVar[TrainSplitUse | None] = None
     description: ClassVar[str] = ""
 
     def __init__(self, options: MethodOptions) -> None:
         self.options = options
+
+    def needs_train_split(self) -> bool:
+        """Whether preparing this method, with its options, reads the task's train split."""
+        return self.train_split is not None and self.train_split.applies(self.options)
 
     @abstractmethod
     def prepare(self, context: MethodContext) -> Prepared:

@@ -10,7 +10,7 @@ from pydantic import Field
 from benchlab.backends.factory import device, encoder_backend
 from benchlab.backends.loading import load_tokenizer, model_location
 from benchlab.errors import ConfigError
-from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared
+from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared, TrainSplitUse
 from benchlab.methods.registry import register_method
 from benchlab.methods.training import TrainingPlan, carve_validation, run_trainer
 from benchlab.tasks.base import EvalContext
@@ -43,6 +43,7 @@ class FineTune(Method):
     options_model = FineTuneOptions
     compatible_kinds: ClassVar[frozenset[str]] = frozenset({"encoder"})
     compatible_families: ClassVar[frozenset[str] | None] = frozenset({"classification"})
+    train_split = TrainSplitUse()
     description = "encoder full fine-tune (epochs, learning_rate, batch_size, max_length)"
 
     def prepare(self, context: MethodContext) -> Prepared:

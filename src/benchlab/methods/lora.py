@@ -14,7 +14,7 @@ from pydantic import Field
 
 from benchlab.backends.factory import causal_backend, load_causal_model
 from benchlab.backends.hf_causal import encode_pair
-from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared
+from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared, TrainSplitUse
 from benchlab.methods.registry import register_method
 from benchlab.methods.training import TrainingPlan, carve_validation, run_trainer
 from benchlab.tasks.base import EvalContext, TrainingPair
@@ -83,6 +83,7 @@ class LoRA(Method):
 
     options_model = LoRAOptions
     compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal"})
+    train_split = TrainSplitUse()
     description = "causal model + LoRA adapter (r, alpha, dropout, target_modules, epochs...)"
 
     def prepare(self, context: MethodContext) -> Prepared:

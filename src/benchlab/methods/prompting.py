@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from benchlab.backends.factory import causal_backend, load_causal_model
-from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared
+from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared, TrainSplitUse
 from benchlab.methods.registry import register_method
 from benchlab.tasks.base import EvalContext
 from benchlab.tasks.fewshot import FewShotSampler
@@ -42,6 +42,7 @@ class FewShot(Method):
 
     options_model = FewShotOptions
     compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal"})
+    train_split = TrainSplitUse()
     description = "causal model, k demonstrations from the train split (k, seed)"
 
     def prepare(self, context: MethodContext) -> Prepared:

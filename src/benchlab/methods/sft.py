@@ -27,7 +27,14 @@ from pydantic import Field
 
 from benchlab.backends.factory import causal_backend, load_causal_model
 from benchlab.errors import DataError
-from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared, TrainingRecord
+from benchlab.methods.base import (
+    Method,
+    MethodContext,
+    MethodOptions,
+    Prepared,
+    TrainingRecord,
+    TrainSplitUse,
+)
 from benchlab.methods.registry import register_method
 from benchlab.runner.atomic import write_json_atomic
 from benchlab.tasks.base import EvalContext
@@ -118,6 +125,7 @@ class SFT(Method):
 
     options_model = SFTOptions
     compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal"})
+    train_split = TrainSplitUse(unless_set="data")  # a `data` file replaces the task's split
     description = "causal model + TRL SFT (lora or full) on the task's CoT + answer, or a JSONL"
 
     def _rows(self, context: MethodContext) -> list[dict[str, Any]]:

@@ -53,6 +53,7 @@ class Prediction:
     correct: bool | None
     details: dict[str, Any] = field(default_factory=dict)
     group: str | None = None
+    demonstrations: list[str] | None = None  # ids of the train examples shown in the prompt
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict with a stable key order."""
@@ -65,6 +66,8 @@ class Prediction:
         }
         if self.group is not None:
             record["group"] = self.group
+        if self.demonstrations is not None:
+            record["demonstrations"] = self.demonstrations
         record.update(self.details)
         return record
 
@@ -93,6 +96,8 @@ class Task(ABC):
 
     #: Benchmark family, e.g. "classification", "multiple_choice", "math", "code".
     family: ClassVar[str]
+    #: Option fields that supply a train split when set (read from the task's `options`).
+    train_options: ClassVar[tuple[str, ...]] = ("train", "holdout_fraction")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -139,6 +144,22 @@ class Task(ABC):
 
     def validate(self) -> None:
         """Cheap checks run before anything is written (local files exist, columns are there)."""
+
+    def train_option_fields(self) -> list[str]:
+        """Those of `train_options` that this task's options declare: what a user could set."""
+        options = getattr(self, "options", None)
+        return [name for name in self.train_options if hasattr(options, name)]
+
+    def has_train_split(self) -> bool:
+        """Whether the task as configured has training examples, known without loading them.
+
+        Lets a config be refused before anything runs when a mode needs training data (few-shot
+        demonstrations, LoRA) that the task lacks. Tasks whose options declare no train source
+        are assumed to have one; a task that never has one overrides this.
+        """
+        options = getattr(self, "options", None)
+        fields = self.train_option_fields()
+        return not fields or any(getattr(options, name) is not None for name in fields)
 
     def describe(self) -> Mapping[str, Any]:
         """Settings worth recording in provenance (source, split names, verbalizers)."""

@@ -35,13 +35,18 @@ def answer_requests(backend: Backend, requests: Sequence[Any]) -> list[Any]:
 def evaluate(
     task: Task, backend: Backend, examples: Sequence[Example], context: EvalContext
 ) -> list[Prediction]:
-    """Predictions for every example, in input order, reporting progress per chunk."""
+    """Predictions for every example, in input order, reporting progress per chunk.
+
+    Each prediction records the ids of the demonstrations its prompt was given, so a reader
+    can check that none came from the eval split.
+    """
     predictions: list[Prediction] = []
     for start in range(0, len(examples), context.chunk_size):
         chunk = examples[start : start + context.chunk_size]
+        shown = [context.demonstrations(example) for example in chunk]
         per_example = [
-            task.requests_for(example, context.demonstrations(example), context)
-            for example in chunk
+            task.requests_for(example, demonstrations, context)
+            for example, demonstrations in zip(chunk, shown, strict=True)
         ]
         flat = [request for requests in per_example for request in requests]
         answers = answer_requests(backend, flat)
@@ -49,6 +54,10 @@ def evaluate(
         for requests in per_example:
             grouped.append(answers[offset : offset + len(requests)])
             offset += len(requests)
-        predictions.extend(task.score_batch(chunk, grouped))
+        scored = task.score_batch(chunk, grouped)
+        for prediction, demonstrations in zip(scored, shown, strict=True):
+            if demonstrations:
+                prediction.demonstrations = [d.id for d in demonstrations]
+        predictions.extend(scored)
         context.advance(len(chunk))
     return predictions

@@ -72,6 +72,10 @@ class HumanEvalTask(Task):
         if self.options.path is not None:
             self.problems()
 
+    def has_train_split(self) -> bool:
+        """Never: HumanEval is an eval set only, so modes that train or show shots cannot run."""
+        return False
+
     def load_split(self, split: Split) -> list[Example]:
         """The problems as examples; HumanEval has no training split."""
         if split != "eval":
