@@ -44,6 +44,17 @@ def test_hand_computed_rates() -> None:
     assert m.win_ratio.ci_high == (math.inf if high == 1 else pytest.approx(high / (1 - high)))
 
 
+def test_enough_decisive_pairs_get_a_bootstrap_ci_for_the_win_rate() -> None:
+    outcomes = ["win"] * 24 + ["loss"] * 16 + ["tie"] * 10
+    m = pairwise_metrics(outcomes, n_resamples=2000, seed=3)
+    assert m.win_rate.ci_method == m.score.ci_method == "bootstrap_percentile"
+    assert m.win_rate.value == pytest.approx(24 / 40) and m.win_rate.n == 40
+    # the bootstrap CI of a proportion is close to the normal approximation p +- 1.96 se
+    half = 1.96 * math.sqrt(0.6 * 0.4 / 40)
+    assert m.win_rate.ci_low == pytest.approx(0.6 - half, abs=0.03)
+    assert m.win_rate.ci_high == pytest.approx(0.6 + half, abs=0.03)
+
+
 def test_no_losses_and_no_pairs() -> None:
     m = pairwise_metrics(["win", "win", "tie"], n_resamples=200)
     assert m.win_ratio.value == math.inf

@@ -129,7 +129,8 @@ def _wilson(successes: float, n: int) -> tuple[MetricResult, Any | None]:
 def _score_interval(
     scores: np.ndarray, n_resamples: int, seed: int
 ) -> tuple[MetricResult, Any | None]:
-    """The score with a bootstrap CI when it is trustworthy, else a conservative Wilson CI."""
+    """A mean of per-pair values with a bootstrap CI when it is trustworthy (n >= 30 and not all
+    equal), else a Wilson CI, which keeps its coverage where the bootstrap's collapses."""
     if len(scores) >= SMALL_N and np.ptp(scores) > 0:
         from benchlab.stats import bootstrap_ci
 
@@ -166,7 +167,8 @@ def pairwise_metrics(
     ties = sum(o == "tie" for o in outcomes)
     scores = np.array([OUTCOME_SCORE[o] for o in outcomes], dtype=float)
     score, score_interval = _score_interval(scores, n_resamples, seed)
-    win_rate, _ = _wilson(wins, wins + losses)
+    decisive = np.array([1.0] * wins + [0.0] * losses)
+    win_rate, _ = _score_interval(decisive, n_resamples, seed)
     win_ratio = MetricResult(
         float(wins / losses) if losses else (float("inf") if wins else _NAN),
         _odds(win_rate.ci_low),
