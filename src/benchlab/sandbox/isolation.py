@@ -19,6 +19,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -74,6 +75,27 @@ def sandbox_env(workdir: str) -> dict[str, str]:
     }
 
 
+def interpreter_paths() -> tuple[str, ...]:
+    """What a sandboxed program's interpreter reads: its prefixes and the harness's folder."""
+    needed = {
+        os.path.realpath(sys.base_prefix),
+        os.path.realpath(sys.prefix),
+        str(Path(__file__).resolve().parent),
+    }
+    return tuple(sorted(needed))
+
+
+def _bind_back(directory: str, paths: Sequence[str]) -> list[str]:
+    """bwrap arguments that make `paths` visible again, read-only, under a fresh `directory`."""
+    argv: list[str] = []
+    for path in paths:
+        between = Path(path).relative_to(directory).parents
+        for parent in reversed([Path(directory, p) for p in between][:-1]):
+            argv += ["--perms", "0755", "--dir", str(parent)]
+        argv += ["--ro-bind", path, path]
+    return argv
+
+
 @functools.cache
 def python_exposures() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Private directories (e.g. /root) that hide the interpreter from the sandbox uid.
@@ -82,13 +104,8 @@ def python_exposures() -> tuple[tuple[str, tuple[str, ...]], ...]:
     mount an empty tmpfs over the private directory and bind just those paths back read-only,
     so the dropped uid can import the standard library but sees nothing else there.
     """
-    needed = {
-        os.path.realpath(sys.base_prefix),
-        os.path.realpath(sys.prefix),
-        str(Path(__file__).resolve().parent),
-    }
     hidden: dict[str, set[str]] = {}
-    for path in sorted(needed):
+    for path in interpreter_paths():
         ancestor = Path(path)
         blocking = None
         for parent in [*reversed(ancestor.parents), ancestor]:
@@ -137,14 +154,12 @@ def _bwrap_prefix(tmpfs_bytes: int) -> tuple[str, ...]:
         "--perms", "0777", "--dir", INNER_WORKDIR,
         "--chdir", INNER_WORKDIR,
     ]  # fmt: skip
+    # An interpreter or checkout under /tmp (a CI clone, a virtualenv made there) would vanish
+    # under the private /tmp: bind it back.
+    argv += _bind_back("/tmp", [p for p in interpreter_paths() if p.startswith("/tmp/")])
     if _running_as_root():
         for directory, paths in python_exposures():
-            argv += ["--tmpfs", directory]
-            for path in paths:
-                between = Path(path).relative_to(directory).parents
-                for parent in reversed([Path(directory, p) for p in between][:-1]):
-                    argv += ["--perms", "0755", "--dir", str(parent)]
-                argv += ["--ro-bind", path, path]
+            argv += ["--tmpfs", directory, *_bind_back(directory, paths)]
     argv += [
         "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
         "--unshare-cgroup-try",
