@@ -8,4 +8,4 @@ from benchlab.tasks import (  # noqa: F401
     multiple_choice,
     pairwise_judge,
 )
-from benchlab.tasks.code import humaneval  # noqa: F401
+from benchlab.tasks.code import humaneval, mbpp  # noqa: F401

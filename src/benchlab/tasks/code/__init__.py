@@ -1,4 +1,4 @@
-"""Code generation benchmarks: HumanEval problems, prompts, completion clean-up, execution."""
+"""Code generation benchmarks (HumanEval, MBPP): problems, prompts, clean-up, execution."""
 
 from benchlab.tasks.code.completion import STOP_SEQUENCES, clean_completion
 from benchlab.tasks.code.execution import (
