@@ -13,7 +13,7 @@ from benchlab.report.comparisons import ComparisonBook, apply_holm, compare, fli
 from benchlab.report.records import load_run
 from benchlab.report.wording import describe_comparison
 from benchlab.stats import minimum_detectable_effect
-from tests.report.run_fixtures import planted_predictions, write_experiment
+from tests.report.run_fixtures import planted_predictions, write_experiment, write_plan
 
 
 def _from_correct(gold: np.ndarray, correct: np.ndarray) -> np.ndarray:
@@ -132,3 +132,31 @@ def test_book_tests_each_pair_once_and_flips(tmp_path: Path) -> None:
     assert backward.primary.ci_low == pytest.approx(-forward.primary.ci_high)
     assert flipped(backward).primary.difference == pytest.approx(forward.primary.difference)
     assert backward.a_only == forward.b_only
+
+
+def test_paired_macro_f1_counts_a_label_no_shared_item_has(tmp_path: Path) -> None:
+    """Without label names in provenance, the per-label scores still give the label count."""
+    import json
+
+    from sklearn.metrics import f1_score
+
+    from benchlab.report.paired_metrics import align, paired_metric_specs
+
+    labels = ["neg", "pos", "neutral"]  # "neutral" never occurs among these items
+    gold, pred_a = planted_predictions(80, 0.7, seed=5)
+    _, pred_b = planted_predictions(80, 0.8, seed=6, gold=gold)
+    for name, pred in (("bert_sst_finetune", pred_a), ("llama_sst_lora", pred_b)):
+        write_experiment(tmp_path, name, gold, pred, labels=labels)
+        results = tmp_path / "experiments" / name / "results.json"
+        record = json.loads(results.read_text())
+        record["provenance"]["task"]["options"].pop("label_names")
+        results.write_text(json.dumps(record))
+    write_plan(tmp_path, ["bert_sst_finetune", "llama_sst_lora"])
+    a, b = load_run(tmp_path).experiments
+    (f1,) = [s for s in paired_metric_specs(a, b, align(a, b)) if s.name == "f1"]
+    value = float(f1.statistic(f1.gold, f1.pred_a))
+    # three labels: macro F1 as scikit-learn and the experiment itself computed it, not the
+    # binary F1 of label 1 that two seen labels would give
+    assert value == pytest.approx(f1_score(gold, pred_a, average="macro"))
+    assert value == pytest.approx(a.metrics["f1"]["value"])
+    assert value != pytest.approx(f1_score(gold, pred_a, average="binary"))
