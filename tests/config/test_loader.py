@@ -248,3 +248,9 @@ def test_shipped_code_config_validates_where_the_local_humaneval_copy_exists() -
     plan = load_plan(config)
     assert [spec.id for spec in plan.experiments] == ["tiny-llama_humaneval_zero-shot"]
     assert plan.experiments[0].profile.max_eval_examples
+
+
+def test_a_judge_config_given_to_run_says_which_command_takes_it() -> None:
+    judge_config = Path(__file__).resolve().parents[2] / "configs" / "judge.yaml"
+    with pytest.raises(ConfigError, match=r"judge\.yaml: this is a judge config .*benchlab judge"):
+        load_plan(judge_config)

@@ -132,6 +132,11 @@ def load_config(path: str | Path) -> BenchConfig:
     """Parse and validate the YAML structure (not yet the task or mode options)."""
     path = Path(path)
     data = _read_yaml(path)
+    if "models" not in data and {"judge", "candidates"} <= set(data):
+        raise ConfigError(
+            f"{path}: this is a judge config (judge, candidates, ...), not a matrix: "
+            f"run it with `benchlab judge {path}`"
+        )
     for section in ("models", "tasks", "modes"):
         if isinstance(data.get(section), list):
             data[section] = [
