@@ -186,3 +186,18 @@ def test_csv_warns_for_every_metric_whose_sample_cannot_carry_a_claim(tmp_path: 
     width = float(row["mcc_ci_high"]) - float(row["mcc_ci_low"])
     assert width > 0.2 > float(row["accuracy_ci_high"]) - float(row["accuracy_ci_low"])
     assert row["warning"].startswith("mcc") and "accuracy" not in row["warning"]
+
+
+def test_per_group_metrics_stay_on_the_experiment_page_not_in_the_table(tmp_path: Path) -> None:
+    from tests.report.run_fixtures import write_choice_experiment
+
+    record = write_choice_experiment(tmp_path, "llama_arc_base", "ABCD" * 10, "ABCA" * 10)
+    write_plan(tmp_path, ["llama_arc_base"])
+    grouped = [name for name in record["metrics"] if "/" in name]
+    assert grouped  # e.g. pred_share/A: the case under test
+    page = (build_report(tmp_path) / "report.html").read_text(encoding="utf-8")
+    table = page[page.index('id="comparison-table"') : page.index('id="plots"')]
+    assert "acc [95% CI]" in table
+    assert not any(name in table for name in grouped)
+    experiments = page[page.index('id="experiments"') :]
+    assert all(name in experiments for name in grouped)

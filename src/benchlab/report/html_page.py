@@ -20,7 +20,7 @@ h1{margin:20px 0 4px}h2{border-bottom:2px solid #e3e7ee;padding-bottom:4px;margi
 h3{margin:22px 0 6px}nav a{margin-right:14px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0 14px;display:block;overflow-x:auto}
 th,td{border:1px solid #d9dee7;padding:3px 7px;text-align:right;white-space:nowrap}
-td.text,th.text{text-align:left;white-space:normal;max-width:520px}
+td.text,th.text{text-align:left;white-space:normal;min-width:320px;max-width:560px}
 th{background:#f2f4f8;position:sticky;top:0}
 table.sortable th{cursor:pointer}table.sortable th:after{content:" \\21C5";color:#9aa3b2}
 tr.failed td{background:#fdecec}tr.pending td,tr.running td,tr.stale td{background:#fff8e1}

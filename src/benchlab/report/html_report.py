@@ -78,7 +78,7 @@ def _table_section(analysis: RunAnalysis) -> str:
             "mode": record.mode,
             "state": record.state,
         }
-        for name, metric in record.metrics.items():
+        for name, metric in record.headline_metrics.items():
             row[f"{name} [95% CI]"] = (
                 f"{_fmt(metric.get('value'))} [{_fmt(metric.get('ci_low'))}, "
                 f"{_fmt(metric.get('ci_high'))}]"
@@ -106,7 +106,8 @@ def _table_section(analysis: RunAnalysis) -> str:
     columns.append("flag / error")
     return (
         '<h2 id="table">Comparison table</h2><p>Click a header to sort. Every metric has its '
-        "95% bootstrap CI and n; a flag marks a sample too small to carry a claim.</p>"
+        "95% bootstrap CI and n; a flag marks a sample too small to carry a claim. Per-group "
+        "metrics (per subject, per answer letter) are on each experiment's page below.</p>"
         + table(
             rows,
             columns,

@@ -82,6 +82,12 @@ class ExperimentRecord:
         return dict((self.results or {}).get("metrics") or {})
 
     @property
+    def headline_metrics(self) -> dict[str, dict[str, Any]]:
+        """The metrics of the whole eval set; `name/group` ones (per subject, per letter,
+        per extraction rule) belong to the experiment's own page, not the cross-run table."""
+        return {name: metric for name, metric in self.metrics.items() if "/" not in name}
+
+    @property
     def primary_metric(self) -> str | None:
         """The first metric the task reports (accuracy for classification)."""
         return next(iter(self.metrics), None)

@@ -44,7 +44,7 @@ def metric_warning(metric: dict[str, Any]) -> str | None:
 
 
 def metric_warnings(metrics: dict[str, dict[str, Any]]) -> str:
-    """Every metric's small-sample warning, metrics sharing one message named together."""
+    """Each metric's small-sample warning, metrics sharing one message named together."""
     grouped: dict[str, list[str]] = {}
     for name, metric in metrics.items():
         text = metric_warning(metric)
@@ -86,7 +86,7 @@ def _row(record: ExperimentRecord) -> dict[str, Any]:
         peak_rss_mb=cost.get("peak_rss_mb"),
         peak_gpu_mb=cost.get("peak_gpu_mb"),
     )
-    row["warning"] = metric_warnings(record.metrics)
+    row["warning"] = metric_warnings(record.headline_metrics)
     row["error"] = ""
     return row
 
