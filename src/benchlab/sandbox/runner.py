@@ -375,9 +375,12 @@ def _run_once(
         process.stdout.close()
         process.stderr.close()
         os.close(out_read)
-        if uid is not None and plan.inner_workdir is None:
+        if uid is not None:
+            # A namespaced level's processes die with its PID namespace, but asynchronously:
+            # wait until none of the sandbox uid is left, so nothing outlives the call.
             kill_processes_of_uid(uid)
-            remove_files_of_uid(uid)
+            if plan.inner_workdir is None:  # namespaced levels write only to a private tmpfs
+                remove_files_of_uid(uid)
         if host_workdir:
             shutil.rmtree(host_workdir, ignore_errors=True)
     stdout, stderr, report = (bytes(sink[0]) for sink in sinks.values())
