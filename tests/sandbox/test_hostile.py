@@ -254,6 +254,14 @@ def marked_processes() -> list[int]:
     return found
 
 
+def _cmdline(pid: int) -> str:
+    """What a leftover process runs, for the failure message."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return f"{pid} (gone)"
+
+
 def _tree(directory: Path) -> dict[str, tuple[int, bytes]]:
     return {
         str(p): (p.stat().st_mode, p.read_bytes() if p.is_file() else b"")
@@ -314,7 +322,8 @@ def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         assert dict(os.environ) == before_env
         assert _tree(canary) == before_files
         assert not Path(f"/tmp/{MARKER}.txt").exists()
-        assert marked_processes() == []
+        left = marked_processes()
+        assert left == [], [_cmdline(pid) for pid in left]
         assert _children(os.getpid()) <= before_children
     finally:
         os.environ.pop(SECRET_NAME, None)
