@@ -180,6 +180,19 @@ def test_bradley_terry_on_a_known_tournament() -> None:
     assert s["ref"] / s["weak"] == pytest.approx(3, rel=2e-2)
 
 
+def test_the_judge_command_prints_bradley_terry_strongest_first(capsys) -> None:
+    from benchlab.cli.judge import _echo_bradley_terry
+    from benchlab.stats import Interval
+
+    _echo_bradley_terry({"weak": (0.5, Interval(0.2, 0.9)), "strong": (2.0, Interval(1.1, 3.5))})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Bradley-Terry strength")
+    assert lines[1].split() == ["strong", "2.000", "[1.100,", "3.500]"]
+    assert lines[2].split() == ["weak", "0.500", "[0.200,", "0.900]"]
+    _echo_bradley_terry(None)  # two models: nothing fitted, nothing printed
+    assert capsys.readouterr().out == ""
+
+
 def _endpoint_judge(server, tmp_path) -> EndpointJudge:
     client = OpenAICompatibleClient(server.base_url, "judge", api_key_env=KEY_ENV, timeout=5)
     return EndpointJudge(client, cache=ReplyStore(tmp_path / "cache.sqlite"), max_tokens=32)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -41,6 +41,15 @@ def _echo_quality(quality: JudgeQuality) -> None:
         typer.echo(f"unparseable verdicts: {reasons}")
 
 
+def _echo_bradley_terry(strengths: dict[str, tuple[float, Any]] | None) -> None:
+    """Bradley-Terry strengths, strongest first (only fitted for three or more models)."""
+    if not strengths:
+        return
+    typer.echo("Bradley-Terry strength (geometric mean 1) [95% CI]:")
+    for model, (strength, ci) in sorted(strengths.items(), key=lambda item: -item[1][0]):
+        typer.echo(f"  {model:<24} {_fmt(strength)} [{_fmt(ci.low)}, {_fmt(ci.high)}]")
+
+
 def judge_command(config: Path, output_dir: Path | None = None) -> int:
     """Run a judge config and print the per-category table; returns the exit status.
 
@@ -65,6 +74,7 @@ def judge_command(config: Path, output_dir: Path | None = None) -> int:
             f"  {'overall (weighted)':<24} {w.n:>4} {'':>14}  "
             f"{_fmt(w.value)} [{_fmt(w.ci_low)}, {_fmt(w.ci_high)}]"
         )
+    _echo_bradley_terry(outcome.bradley_terry)
     _echo_quality(outcome.quality)
     cost = outcome.cost
     if cost:
