@@ -11,10 +11,8 @@ from typing import Any
 
 from pydantic import Field
 
-from benchlab.backends.requests import GenerationRequest
 from benchlab.errors import DataError
-from benchlab.scoring.metric import MetricResult
-from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task
+from benchlab.tasks.base import Example, Prediction, Split
 from benchlab.tasks.code.completion import STOP_SEQUENCES, clean_completion
 from benchlab.tasks.code.execution import execute_samples
 from benchlab.tasks.code.problems import CodeProblem, load_problems
@@ -22,9 +20,9 @@ from benchlab.tasks.code.sampling import (
     SamplingOptions,
     execution_predictions,
     parse_options,
-    pass_at_k_metrics,
     response_texts,
 )
+from benchlab.tasks.code.task import ExecutionScoredTask
 from benchlab.tasks.registry import TaskEntry, register_task
 
 __all__ = ["HumanEvalOptions", "HumanEvalTask"]
@@ -36,10 +34,10 @@ class HumanEvalOptions(SamplingOptions):
     path: str | None = Field(None, description="local HumanEval.jsonl(.gz); default: the hub")
 
 
-class HumanEvalTask(Task):
+class HumanEvalTask(ExecutionScoredTask):
     """OpenAI HumanEval (164 problems), scored by execution in the sandbox."""
 
-    family = "code"
+    stop = STOP_SEQUENCES
 
     def __init__(self, name: str, options: HumanEvalOptions) -> None:
         super().__init__(name)
@@ -57,10 +55,6 @@ class HumanEvalTask(Task):
         if self.options.path is not None:
             self.problems()
 
-    def has_train_split(self) -> bool:
-        """Never: HumanEval is an eval set only, so modes that train or show shots cannot run."""
-        return False
-
     def load_split(self, split: Split) -> list[Example]:
         """The problems as examples; HumanEval has no training split."""
         if split != "eval":
@@ -73,27 +67,6 @@ class HumanEvalTask(Task):
             )
             for p in self.problems().values()
         ]
-
-    def requests_for(
-        self, example: Example, demonstrations: Sequence[Example], context: EvalContext
-    ) -> list[GenerationRequest]:
-        """One generation request for n samples of the completion (zero-shot)."""
-        o = self.options
-        return [
-            GenerationRequest(
-                prompt=example.data["prompt"],
-                max_new_tokens=o.max_new_tokens,
-                stop=STOP_SEQUENCES,
-                temperature=o.temperature,
-                top_p=o.top_p,
-                num_samples=o.num_samples,
-                seed=context.seed,
-            )
-        ]
-
-    def score(self, example: Example, responses: Sequence[Any]) -> Prediction:
-        """Execute each sample of one example; `correct` is whether the first sample passed."""
-        return self.score_batch([example], [responses])[0]
 
     def score_batch(
         self, examples: Sequence[Example], responses: Sequence[Sequence[Any]]
@@ -117,12 +90,6 @@ class HumanEvalTask(Task):
         )
         inputs = [e.data["prompt"] for e in examples]
         return execution_predictions(examples, inputs, completions, results)
-
-    def metrics(
-        self, predictions: Sequence[Prediction], *, seed: int = 0, n_resamples: int = 1000
-    ) -> dict[str, MetricResult]:
-        """pass@1 and pass@k (k <= samples of every problem), CI by bootstrap over problems."""
-        return pass_at_k_metrics(predictions, self.options.ks, seed=seed, n_resamples=n_resamples)
 
     def describe(self) -> Mapping[str, Any]:
         """Source and sampling settings for provenance."""

@@ -12,11 +12,9 @@ from typing import Any
 
 from pydantic import Field
 
-from benchlab.backends.requests import GenerationRequest
 from benchlab.errors import DataError
 from benchlab.sandbox import run_programs
-from benchlab.scoring.metric import MetricResult
-from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task
+from benchlab.tasks.base import Example, Prediction, Split
 from benchlab.tasks.code.mbpp_problems import (
     HUB_DATASET,
     STOP,
@@ -30,9 +28,9 @@ from benchlab.tasks.code.sampling import (
     SamplingOptions,
     execution_predictions,
     parse_options,
-    pass_at_k_metrics,
     response_texts,
 )
+from benchlab.tasks.code.task import ExecutionScoredTask
 from benchlab.tasks.registry import TaskEntry, register_task
 
 __all__ = ["MbppOptions", "MbppTask", "build_mbpp"]
@@ -45,10 +43,10 @@ class MbppOptions(SamplingOptions):
     shots: str | None = Field(None, description="local shots file; default: lm-eval's three")
 
 
-class MbppTask(Task):
+class MbppTask(ExecutionScoredTask):
     """Google's MBPP (500 test problems), prompted as lm-eval does, scored in the sandbox."""
 
-    family = "code"
+    stop = (STOP,)
 
     def __init__(self, name: str, options: MbppOptions) -> None:
         super().__init__(name)
@@ -75,10 +73,6 @@ class MbppTask(Task):
         if self.options.shots is not None:
             self.shots()
 
-    def has_train_split(self) -> bool:
-        """Never: the shots are fixed by the task, so no mode may train on or draw from it."""
-        return False
-
     def load_split(self, split: Split) -> list[Example]:
         """The problems as examples with their full prompt; MBPP has no training split."""
         if split != "eval":
@@ -92,27 +86,6 @@ class MbppTask(Task):
             )
             for p in self.problems().values()
         ]
-
-    def requests_for(
-        self, example: Example, demonstrations: Sequence[Example], context: EvalContext
-    ) -> list[GenerationRequest]:
-        """One generation request for n samples, stopped at lm-eval's `[DONE]`."""
-        o = self.options
-        return [
-            GenerationRequest(
-                prompt=example.data["prompt"],
-                max_new_tokens=o.max_new_tokens,
-                stop=(STOP,),
-                temperature=o.temperature,
-                top_p=o.top_p,
-                num_samples=o.num_samples,
-                seed=context.seed,
-            )
-        ]
-
-    def score(self, example: Example, responses: Sequence[Any]) -> Prediction:
-        """Execute each sample of one example; `correct` is whether the first sample passed."""
-        return self.score_batch([example], [responses])[0]
 
     def score_batch(
         self, examples: Sequence[Example], responses: Sequence[Sequence[Any]]
@@ -134,12 +107,6 @@ class MbppTask(Task):
         results = run_programs(programs, workers=self.options.workers, limits=self.options.limits())
         inputs = [e.data["query"] for e in examples]
         return execution_predictions(examples, inputs, completions, results)
-
-    def metrics(
-        self, predictions: Sequence[Prediction], *, seed: int = 0, n_resamples: int = 1000
-    ) -> dict[str, MetricResult]:
-        """pass@1 and pass@k (k <= samples of every problem), CI by bootstrap over problems."""
-        return pass_at_k_metrics(predictions, self.options.ks, seed=seed, n_resamples=n_resamples)
 
     def describe(self) -> Mapping[str, Any]:
         """Sources and sampling settings for provenance."""
