@@ -17,7 +17,6 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lm_eval_parity import DATA, build_model
+from lm_eval_parity import DATA, DEFAULT_MODEL_DIR, build_model
 
 
 def arc_requests(n_items: int) -> tuple[list[Any], list[int]]:
@@ -97,7 +96,7 @@ def main() -> None:
     parser.add_argument(
         "--model-dir",
         type=Path,
-        default=Path(tempfile.gettempdir()) / "benchlab-parity-llama-106m-bos",
+        default=DEFAULT_MODEL_DIR,
     )
     parser.add_argument("--items", type=int, default=1172)
     parser.add_argument("--repeats", type=int, default=3)

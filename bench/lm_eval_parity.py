@@ -28,6 +28,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 DATA = Path(
     os.environ.get("BENCHLAB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
 )
+#: Where the parity model is built once and reused by the benchmark scripts.
+DEFAULT_MODEL_DIR = Path(tempfile.gettempdir()) / "benchlab-parity-llama-106m-bos"
 STEM = [
     "abstract_algebra",
     "anatomy",
@@ -424,7 +426,7 @@ def main() -> None:
     parser.add_argument(
         "--model-dir",
         type=Path,
-        default=Path(tempfile.gettempdir()) / "benchlab-parity-llama-106m-bos",
+        default=DEFAULT_MODEL_DIR,
     )
     parser.add_argument("--n-arc", type=int, default=300)
     parser.add_argument("--n-mmlu", type=int, default=304)
