@@ -32,6 +32,28 @@ def planted_predictions(
     return gold, np.where(right, gold, 1 - gold)
 
 
+def _record_head(
+    experiment_id: str, kind: str, family: str, n_eval: int, method: str | None = None
+) -> dict[str, Any]:
+    """The identity fields of a complete results.json, as the runner writes them."""
+    model, task, _ = experiment_id.split("_")
+    return {
+        "schema_version": 1,
+        "experiment_id": experiment_id,
+        "status": "complete",
+        "spec_hash": "x",
+        "model": model,
+        "model_kind": kind,
+        "task": task,
+        "task_family": family,
+        "mode": mode,
+        "method": method or mode.replace("-", "_"),
+        "seed": 0,
+        "profile": "test",
+        "n_eval": n_eval,
+    }
+
+
 def write_experiment(
     run_dir: Path,
     experiment_id: str,
@@ -47,7 +69,7 @@ def write_experiment(
     labels: list[str] = LABELS,
 ) -> dict[str, Any]:
     """A complete classification experiment `<model>_<task>_<mode>` with metrics and CIs."""
-    model, task, mode = experiment_id.split("_")
+    model, task, _ = experiment_id.split("_")
     folder = run_dir / "experiments" / experiment_id
     folder.mkdir(parents=True, exist_ok=True)
     ids = ids or [f"{task}-{i}" for i in range(len(gold))]
@@ -85,19 +107,7 @@ def write_experiment(
             json.dumps({"train_loss": [{"step": s, "loss": 1 / s} for s in (1, 2, 3)], "eval": []})
         )
     results = {
-        "schema_version": 1,
-        "experiment_id": experiment_id,
-        "status": "complete",
-        "spec_hash": "x",
-        "model": model,
-        "model_kind": kind,
-        "task": task,
-        "task_family": "classification",
-        "mode": mode,
-        "method": method or mode.replace("-", "_"),
-        "seed": 0,
-        "profile": "test",
-        "n_eval": len(gold),
+        **_record_head(experiment_id, kind, "classification", len(gold), method),
         "metrics": metrics,
         "training": training,
         "cost": {
@@ -164,7 +174,7 @@ def write_choice_experiment(
     None in `predicted` is an item with no extracted letter (generation scoring only). The
     metrics are the task's own (`choice_metrics`), so the report reads what a run would write.
     """
-    model, task, mode = experiment_id.split("_")
+    model, task, _ = experiment_id.split("_")
     folder = run_dir / "experiments" / experiment_id
     folder.mkdir(parents=True, exist_ok=True)
     predictions = []
@@ -179,19 +189,7 @@ def write_choice_experiment(
         handle.writelines(json.dumps(p.to_json()) + "\n" for p in predictions)
     metrics = choice_metrics(predictions, n_resamples=100)
     results = {
-        "schema_version": 1,
-        "experiment_id": experiment_id,
-        "status": "complete",
-        "spec_hash": "x",
-        "model": model,
-        "model_kind": "causal",
-        "task": task,
-        "task_family": "multiple_choice",
-        "mode": mode,
-        "method": mode.replace("-", "_"),
-        "seed": 0,
-        "profile": "test",
-        "n_eval": len(gold),
+        **_record_head(experiment_id, "causal", "multiple_choice", len(gold)),
         "metrics": {name: metric.to_json() for name, metric in metrics.items()},
         "training": None,
         "cost": {"eval_seconds": 1.0, "latency_ms": {"p50": 5.0, "p95": 9.0, "n": 5}},
