@@ -36,7 +36,7 @@ def _record_head(
     experiment_id: str, kind: str, family: str, n_eval: int, method: str | None = None
 ) -> dict[str, Any]:
     """The identity fields of a complete results.json, as the runner writes them."""
-    model, task, _ = experiment_id.split("_")
+    model, task, mode = experiment_id.split("_")
     return {
         "schema_version": 1,
         "experiment_id": experiment_id,
