@@ -45,7 +45,7 @@ def code_eval(
 ) -> dict[str, Any]:
     """Execute the samples, write the results file, return pass@k and where it was written."""
     from benchlab.errors import DataError
-    from benchlab.runner.atomic import write_jsonl_atomic
+    from benchlab.record.atomic import write_jsonl_atomic
     from benchlab.sandbox import Limits, best_isolation
     from benchlab.tasks.code import (
         DEFAULT_KS,

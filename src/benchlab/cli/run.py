@@ -55,7 +55,7 @@ def execute(config: Path, profile: str | None, out: Path | None, only: str | Non
     )
 
     from benchlab.config.loader import load_plan
-    from benchlab.runner.progress import RichProgress
+    from benchlab.progress import RichProgress
     from benchlab.runner.run import run_plan, select_experiments
     from benchlab.runner.summary import summary_table
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from benchlab.backends.base import Backend
 from benchlab.config.plan import ExperimentSpec
-from benchlab.runner.progress import ProgressReporter
+from benchlab.progress import ProgressReporter
 from benchlab.tasks.base import EvalContext, Example, Task
 
 __all__ = [

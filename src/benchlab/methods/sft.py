@@ -36,7 +36,7 @@ from benchlab.methods.base import (
     TrainSplitUse,
 )
 from benchlab.methods.registry import register_method
-from benchlab.runner.atomic import write_json_atomic
+from benchlab.record.atomic import write_json_atomic
 from benchlab.tasks.base import EvalContext
 
 __all__ = ["SFT", "SFTOptions", "load_sft_rows", "task_sft_rows"]

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from benchlab.record.atomic import write_bytes_atomic, write_text_atomic
 from benchlab.report.analysis import analyse_run
 from benchlab.report.html_report import render_html
 from benchlab.report.plots import latency_bars_png, metric_bars_png
 from benchlab.report.summary_text import summary_text
 from benchlab.report.tables import write_comparison_csv
-from benchlab.runner.atomic import write_bytes_atomic, write_text_atomic
 from benchlab.runner.layout import RunLayout
 
 __all__ = ["build_report"]

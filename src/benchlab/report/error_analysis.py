@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from benchlab.runner.atomic import write_bytes_atomic, write_text_atomic
+from benchlab.record.atomic import write_bytes_atomic, write_text_atomic
 from benchlab.tasks.base import Prediction
 
 __all__ = ["confusion_counts", "error_margin", "worst_errors", "write_error_analysis"]

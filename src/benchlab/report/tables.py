@@ -11,8 +11,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+from benchlab.record.atomic import write_text_atomic
 from benchlab.report.records import ExperimentRecord, RunRecords
-from benchlab.runner.atomic import write_text_atomic
 from benchlab.stats import small_sample_warning
 from benchlab.stats.intervals import Interval
 

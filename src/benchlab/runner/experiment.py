@@ -14,11 +14,11 @@ from typing import Any
 from benchlab.config.plan import ExperimentSpec
 from benchlab.methods.base import MethodContext
 from benchlab.methods.registry import build_method
+from benchlab.progress import ProgressReporter
+from benchlab.record.atomic import write_json_atomic, write_jsonl_atomic
 from benchlab.report.error_analysis import write_error_analysis
-from benchlab.runner.atomic import write_json_atomic, write_jsonl_atomic
 from benchlab.runner.layout import ExperimentFiles, RunLayout
 from benchlab.runner.measure import PeakMemory, measure_latency
-from benchlab.runner.progress import ProgressReporter
 from benchlab.runner.provenance import data_fingerprint, git_revision, hardware, package_versions
 from benchlab.tasks.evaluation import evaluate
 from benchlab.tasks.registry import build_task

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from benchlab.config.loader import Plan
-from benchlab.runner.atomic import write_json_atomic, write_text_atomic
+from benchlab.progress import ProgressReporter, SilentProgress
+from benchlab.record.atomic import write_json_atomic, write_text_atomic
 from benchlab.runner.experiment import spec_hash, spec_json
 from benchlab.runner.layout import RunLayout
-from benchlab.runner.progress import ProgressReporter, SilentProgress
 
 __all__ = ["RunSummary", "run_plan", "select_experiments"]
 

@@ -1,0 +1,1 @@
+"""The experiment record: run-directory layout, atomic writes, the typed results file."""
