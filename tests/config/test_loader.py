@@ -7,8 +7,8 @@ import yaml
 from typer.testing import CliRunner
 
 from benchlab.cli.main import app
-from benchlab.config.loader import load_plan
 from benchlab.errors import ConfigError
+from benchlab.runner.planning import load_plan
 from tests.helpers import write_config, write_jsonl
 
 
@@ -89,7 +89,7 @@ def test_several_seeds_get_their_own_ids(tmp_path: Path) -> None:
         ),
         (
             lambda d: d.update(matrix={"include": [{"models": ["gpt-*"]}]}),
-            r"matrix: no compatible experiment selected",
+            r"matrix\.include\[0\]\.models: 'gpt-\*' matches no model",
         ),
         (
             lambda d: d["models"].append(dict(d["models"][0])),

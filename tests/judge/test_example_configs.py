@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchlab.config.loader import load_plan
 from benchlab.judge.answers import load_answers_file
 from benchlab.judge.config import load_judge_config
 from benchlab.judge.pipeline import build_categories
+from benchlab.runner.planning import load_plan
 from benchlab.tasks.registry import build_task
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"

@@ -17,9 +17,9 @@ import pytest
 import yaml
 from scipy.stats import binomtest
 
-from benchlab.config.loader import load_plan
 from benchlab.errors import ConfigError
 from benchlab.quickstart.resources import cache_dir, resolve_builtin_data
+from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from benchlab.tasks.base import EvalContext
 from tests.judge.fake_openai import KEY_ENV, SECRET_KEY, FakeChatServer

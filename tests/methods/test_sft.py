@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 import yaml
 
-from benchlab.config.loader import load_plan
 from benchlab.errors import DataError
 from benchlab.methods.sft import load_sft_rows
+from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from tests.helpers import write_jsonl
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from benchlab.config.loader import load_plan
+from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from tests.helpers import write_config
 

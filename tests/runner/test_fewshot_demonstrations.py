@@ -6,7 +6,7 @@ import json
 import random
 from pathlib import Path
 
-from benchlab.config.loader import load_plan
+from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from tests.helpers import write_config, write_jsonl
 

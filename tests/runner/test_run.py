@@ -9,10 +9,10 @@ import jsonschema
 import pytest
 import yaml
 
-from benchlab.config.loader import load_plan
 from benchlab.report.records import load_run
 from benchlab.runner.experiment import spec_hash
 from benchlab.runner.layout import RunLayout
+from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from benchlab.runner.status import run_status
 from tests.helpers import write_config

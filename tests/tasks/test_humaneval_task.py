@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from benchlab.backends.requests import GenerationRequest, GenerationResult
-from benchlab.config.loader import load_plan
 from benchlab.errors import ConfigError, DataError
+from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from benchlab.scoring.pass_at_k import pass_at_k
 from benchlab.tasks.base import EvalContext, Prediction

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from benchlab.backends.requests import GenerationResult
-from benchlab.config.loader import load_plan
 from benchlab.errors import ConfigError, DataError
+from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from benchlab.tasks.base import EvalContext
 from benchlab.tasks.code.mbpp import MbppTask, build_mbpp

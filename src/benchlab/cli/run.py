@@ -54,8 +54,8 @@ def execute(config: Path, profile: str | None, out: Path | None, only: str | Non
         TimeRemainingColumn,
     )
 
-    from benchlab.config.loader import load_plan
     from benchlab.progress import RichProgress
+    from benchlab.runner.planning import load_plan
     from benchlab.runner.run import run_plan, select_experiments
     from benchlab.runner.summary import summary_table
 
@@ -135,7 +135,7 @@ def register(app: typer.Typer) -> None:
         """Check a config and list the experiments it expands into; runs nothing."""
         from rich.console import Console
 
-        from benchlab.config.loader import load_plan
+        from benchlab.runner.planning import load_plan
 
         plan = load_plan(config, profile)
         console = Console()

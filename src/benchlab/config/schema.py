@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from benchlab.config.base import StrictModel as _Strict
+
 __all__ = [
     "BenchConfig",
     "MatrixRule",
@@ -28,10 +30,6 @@ def _check_name(value: str) -> str:
             "(underscores separate model, task and mode in experiment ids)"
         )
     return value
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ModelSpec(_Strict):

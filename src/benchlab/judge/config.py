@@ -1,18 +1,22 @@
 """The `benchlab judge` YAML as pydantic models: judge, categories, answer sources, budget.
 
-Relative input files are resolved against the config file's directory; `output_dir` and
-`cache` are relative to the working directory, like every run directory. The API key never
+Relative input files follow the rules of `benchlab.config.paths` (the config file's folder);
+`output_dir` and `cache` are relative to the working directory, like every run directory. The API key never
 appears here: only the name of the environment variable that holds it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from benchlab.config.base import StrictModel as _Strict
+from benchlab.config.base import format_validation_error
+from benchlab.config.paths import resolve_paths
 from benchlab.config.schema import ModelSpec, TaskSpec
+from benchlab.config.yaml_io import read_yaml_mapping
 from benchlab.errors import ConfigError
 
 __all__ = [
@@ -29,10 +33,6 @@ __all__ = [
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class EndpointSpec(_Strict):
     """An OpenAI-compatible chat endpoint (OpenAI, vLLM, llama.cpp server, TGI)."""
 
@@ -41,16 +41,6 @@ class EndpointSpec(_Strict):
     api_key_env: str | None = Field(
         None, description="name of the environment variable holding the key (never the key)"
     )
-
-    @model_validator(mode="after")
-    def _not_a_key(self) -> EndpointSpec:
-        env = self.api_key_env
-        if env is not None and (env.startswith("sk-") or not env.replace("_", "").isalnum()):
-            raise ValueError(
-                "api_key_env must be the NAME of an environment variable (e.g. OPENAI_API_KEY), "
-                "not the key itself"
-            )
-        return self
 
 
 class JudgeSpec(_Strict):
@@ -181,47 +171,10 @@ class JudgeConfig(JudgeSettings):
         return self
 
 
-def _absolute(value: Any, base: Path) -> Any:
-    """Resolve relative file paths against `base`, recursively.
-
-    `file` and template entries always resolve; `path`, `train`, `eval` and `problems` entries
-    (task data, local models) only when such a file exists, since they may also be hub ids.
-    """
-    if isinstance(value, dict):
-        resolved = {}
-        for key, item in value.items():
-            relative = isinstance(item, str) and not Path(item).is_absolute()
-            maybe_local = key in _DATA_KEYS and (base / item).exists()
-            if relative and (key in _FILE_KEYS or maybe_local):
-                item = str((base / item).resolve())
-            resolved[key] = _absolute(item, base)
-        return resolved
-    if isinstance(value, list):
-        return [_absolute(v, base) for v in value]
-    return value
-
-
-_FILE_KEYS = frozenset({"file", "template", "reference_template"})
-_DATA_KEYS = frozenset({"path", "train", "eval", "problems"})
-
-
 def load_judge_config(path: str | Path) -> JudgeConfig:
     """Read, resolve and validate a judge config; errors name the file and the field."""
-    import yaml
-
-    from benchlab.config.loader import format_validation_error
-
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"judge config not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of fields")
-    base = path.parent.resolve()
-    data = _absolute(data, base)
+    data = resolve_paths(read_yaml_mapping(path, "judge config"), path.parent)
     try:
         return JudgeConfig.model_validate(data)
     except ValidationError as exc:

@@ -11,11 +11,11 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from benchlab.config.loader import Plan
 from benchlab.progress import ProgressReporter, SilentProgress
 from benchlab.record.atomic import write_json_atomic, write_text_atomic
 from benchlab.runner.experiment import spec_hash, spec_json
 from benchlab.runner.layout import RunLayout
+from benchlab.runner.planning import Plan
 
 __all__ = ["RunSummary", "run_plan", "select_experiments"]
 
