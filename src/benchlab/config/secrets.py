@@ -10,6 +10,7 @@ from typing import Any
 __all__ = ["SECRET_ADVICE", "looks_like_secret", "redact_text", "shown_value"]
 
 _PREFIXES = ("sk-", "sk_", "hf_", "AIza", "ghp_", "gho_", "ghs_", "github_pat_", "xox", "glpat-")
+_WORD = re.compile(r"[^\s'\"`:,{}\[\]]+")
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-+=]{24,}$")
 
 SECRET_ADVICE = (

@@ -1,8 +1,8 @@
 """The `benchlab judge` YAML as pydantic models: judge, categories, answer sources, budget.
 
-Relative input files follow the rules of `benchlab.config.paths` (the config file's folder);
-`output_dir` and `cache` are relative to the working directory, like every run directory. The API key never
-appears here: only the name of the environment variable that holds it.
+Relative input files follow the rules of `benchlab.config.paths` (the config file's
+folder); `output_dir` and `cache` are relative to the working directory, like every run
+directory. The API key never appears here: only the name of the environment variable.
 """
 
 from __future__ import annotations
