@@ -11,15 +11,10 @@ import pytest
 from benchlab.backends.base import Backend
 from benchlab.backends.requests import GenerationRequest, GenerationResult, LoglikelihoodRequest
 from benchlab.errors import DataError
-from benchlab.judge.answers import (
-    generate_answers,
-    load_answers_file,
-    load_prompt_file,
-    prompts_from_task,
-    task_prompt,
-)
+from benchlab.judge.answers import generate_answers, load_answers_file, load_prompt_file
 from benchlab.judge.run import JudgePrompt
 from benchlab.tasks.base import Example
+from benchlab.tasks.judge_prompts import prompts_from_task, task_prompt
 
 ALPACA = Path("/work/shared/data/alpaca_eval")
 

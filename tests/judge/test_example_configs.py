@@ -8,6 +8,7 @@ from benchlab.judge.answers import load_answers_file
 from benchlab.judge.config import load_judge_config
 from benchlab.judge.pipeline import build_categories
 from benchlab.runner.planning import load_plan
+from benchlab.tasks.judge_prompts import prompts_from_task
 from benchlab.tasks.registry import build_task
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -30,7 +31,7 @@ def test_judge_matrix_config_runs_zero_shot_and_lora_on_a_judge_task() -> None:
 def test_judge_config_builds_its_categories_with_choices_from_the_task() -> None:
     config = load_judge_config(CONFIGS / "judge.yaml")
     assert config.reference.endpoint is not None and config.budget.max_usd == 5.0
-    categories = {c.name: c for c in build_categories(config)}
+    categories = {c.name: c for c in build_categories(config, prompts_from_task)}
     assert list(categories) == ["knowledge", "math", "writing", "science"]
     science = categories["science"].prompts[0]
     assert "A. oxygen\nB. carbon dioxide\nC. nitrogen\nD. helium" in science.question

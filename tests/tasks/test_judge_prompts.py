@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from benchlab.judge.answers import task_prompt
+from benchlab.tasks.judge_prompts import task_prompt
 from benchlab.tasks.registry import build_task
 from tests.helpers import write_jsonl
 

@@ -57,8 +57,11 @@ def judge_command(config: Path, output_dir: Path | None = None) -> int:
     """
     from benchlab.judge.config import load_judge_config
     from benchlab.judge.pipeline import run_judge_config
+    from benchlab.tasks.judge_prompts import prompts_from_task
 
-    outcome, paths = run_judge_config(load_judge_config(config), output_dir=output_dir)
+    outcome, paths = run_judge_config(
+        load_judge_config(config), output_dir=output_dir, task_prompts=prompts_from_task
+    )
     for name, summary in outcome.summaries.items():
         typer.echo(f"{name} vs {outcome.reference} (judge {outcome.judge})")
         typer.echo(f"  {'category':<24} {'n':>4} {'W':>4} {'L':>4} {'T':>4}  score [95% CI]")

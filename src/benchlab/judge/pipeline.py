@@ -16,12 +16,7 @@ from benchlab.backends.base import Backend
 from benchlab.backends.openai_compatible import OpenAICompatibleBackend, OpenAICompatibleClient
 from benchlab.config.schema import ModelSpec
 from benchlab.errors import ConfigError
-from benchlab.judge.answers import (
-    generate_answers,
-    load_answers_file,
-    load_prompt_file,
-    prompts_from_task,
-)
+from benchlab.judge.answers import generate_answers, load_answers_file, load_prompt_file
 from benchlab.judge.budget import CostLedger, Pricing, budget_scope
 from benchlab.judge.cache import ReplyStore
 from benchlab.judge.client import BackendJudge, EndpointJudge, JudgeClient, MeteredClient
@@ -36,6 +31,7 @@ from benchlab.judge.report import write_judge_report
 from benchlab.judge.run import JudgeCategory, JudgeOutcome, JudgePrompt, run_pairwise_judgement
 
 __all__ = [
+    "TaskPrompts",
     "answer_backend",
     "answers_from",
     "build_categories",
@@ -44,6 +40,11 @@ __all__ = [
     "close_judge",
     "run_judge_config",
 ]
+
+
+#: Builds a task's eval split as prompts: (task type, name, options, *, limit) -> prompts.
+#: `benchlab.tasks.judge_prompts.prompts_from_task` is the one the CLI and matrix task pass.
+TaskPrompts = Callable[..., list[JudgePrompt]]
 
 
 def _client(config: JudgeSettings, endpoint: EndpointSpec) -> OpenAICompatibleClient:
@@ -69,8 +70,13 @@ def _local_backend(spec: ModelSpec) -> Backend:
     return causal_backend(spec, model, tokenizer)
 
 
-def build_categories(config: JudgeSettings) -> list[JudgeCategory]:
-    """Each configured category with its prompts and template; prompt ids must be unique."""
+def build_categories(
+    config: JudgeSettings, task_prompts: TaskPrompts | None = None
+) -> list[JudgeCategory]:
+    """Each configured category with its prompts and template; prompt ids must be unique.
+
+    Categories whose prompts come from a task get them from `task_prompts`.
+    """
     judge = config.judge
     plain = load_template(judge.template) if judge.template else DEFAULT_PAIRWISE
     guided = (
@@ -92,7 +98,12 @@ def build_categories(config: JudgeSettings) -> list[JudgeCategory]:
             )
         else:
             assert source.task is not None
-            prompts = prompts_from_task(
+            if task_prompts is None:
+                raise ConfigError(
+                    f"category {spec.name!r}: prompts.task needs a task-prompt builder here; "
+                    "give the prompts as a file"
+                )
+            prompts = task_prompts(
                 source.task.task_type, source.task.name, source.task.options, limit=source.limit
             )
         template: JudgeTemplate = guided if spec.reference_guided else plain
@@ -190,14 +201,18 @@ def run_judge_config(
     *,
     output_dir: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    task_prompts: TaskPrompts | None = None,
 ) -> tuple[JudgeOutcome, dict[str, Path]]:
-    """Run a whole judge config and write its report; returns the outcome and file paths."""
+    """Run a whole judge config and write its report; returns the outcome and file paths.
+
+    `task_prompts` builds the prompts of categories drawn from a benchlab task.
+    """
     out = Path(output_dir or config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     cache = ReplyStore(config.cache or out / "judge_cache.sqlite")
     judge: JudgeClient | None = None
     try:
-        categories = build_categories(config)
+        categories = build_categories(config, task_prompts)
         prompts = [p for c in categories for p in c.prompts]
         ledger = build_ledger(config, cache)
         judge = build_judge(config, cache, ledger)

@@ -144,8 +144,9 @@ class PairwiseJudgeTask(Task):
         """The configured categories with their prompts and judge templates (loaded once)."""
         if self._categories is None:
             from benchlab.judge.pipeline import build_categories
+            from benchlab.tasks.judge_prompts import prompts_from_task
 
-            self._categories = build_categories(self.options)
+            self._categories = build_categories(self.options, prompts_from_task)
         return self._categories
 
     def validate(self) -> None:
