@@ -22,7 +22,9 @@ from typing import Any, Protocol
 
 from benchlab.backends.base import Backend
 from benchlab.backends.requests import GenerationRequest, GenerationResult
+from benchlab.config.secrets import SECRET_ADVICE, looks_like_secret
 from benchlab.errors import BackendUnavailableError, ConfigError
+from benchlab.store import request_key
 
 __all__ = [
     "ChatClient",
@@ -104,19 +106,6 @@ class ReplyCache(Protocol):
         """Store a reply durably before returning."""
 
 
-def request_key(endpoint: str, payload: Mapping[str, Any], salt: str = "") -> str:
-    """A cache key for one request: endpoint and body only, never headers or the API key."""
-    import hashlib
-
-    canonical = json.dumps(
-        {"endpoint": endpoint, "payload": payload, "salt": salt},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def _parse_retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header (delta-seconds or an HTTP date), None if unusable."""
     if not value:
@@ -170,6 +159,11 @@ class OpenAICompatibleClient:
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
     ) -> None:
+        if api_key_env is not None and looks_like_secret(api_key_env):
+            raise ConfigError(
+                f"judge/model endpoint {base_url}: api_key_env must name an environment "
+                f"variable, not hold the key; {SECRET_ADVICE}"
+            )
         if api_key_env is not None and not os.environ.get(api_key_env):
             raise ConfigError(
                 f"judge/model endpoint {base_url}: environment variable {api_key_env!r} "

@@ -20,11 +20,11 @@ from benchlab.backends.openai_compatible import (
     ChatReply,
     OpenAICompatibleClient,
     ReplyCache,
-    request_key,
 )
 from benchlab.backends.requests import GenerationRequest
 from benchlab.judge.budget import CostLedger, worst_case_input_tokens
 from benchlab.judge.cache import CallSpend, ReplyStore
+from benchlab.store import request_key
 
 __all__ = [
     "BackendJudge",

@@ -9,6 +9,7 @@ task `pairwise_judge` shares, so both build judges, categories and answers the s
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -37,6 +38,7 @@ __all__ = [
     "build_categories",
     "build_judge",
     "build_ledger",
+    "check_endpoint_keys",
     "close_judge",
     "run_judge_config",
 ]
@@ -58,6 +60,18 @@ def _client(config: JudgeSettings, endpoint: EndpointSpec) -> OpenAICompatibleCl
         backoff_max=config.backoff_max_s,
         seed=config.seed,
     )
+
+
+def check_endpoint_keys(config: JudgeSettings, *sources: AnswerSource) -> None:
+    """Every endpoint's key variable is set, checked before anything (a cache file) is written."""
+    endpoints = [config.judge.endpoint, *(source.endpoint for source in sources)]
+    for endpoint in endpoints:
+        env = endpoint.api_key_env if endpoint is not None else None
+        if env is not None and not os.environ.get(env):
+            raise ConfigError(
+                f"endpoint {endpoint.base_url}: environment variable {env!r} is not set; "
+                "export the API key there (benchlab never reads keys from files)"
+            )
 
 
 def _local_backend(spec: ModelSpec) -> Backend:
@@ -207,6 +221,7 @@ def run_judge_config(
 
     `task_prompts` builds the prompts of categories drawn from a benchlab task.
     """
+    check_endpoint_keys(config, *config.candidates, config.reference)
     out = Path(output_dir or config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     cache = ReplyStore(config.cache or out / "judge_cache.sqlite")

@@ -23,6 +23,7 @@ from benchlab.judge.pipeline import (
     answers_from,
     build_judge,
     build_ledger,
+    check_endpoint_keys,
     close_judge,
 )
 from benchlab.judge.run import JudgeCategory, JudgedPairs, JudgePrompt, judge_pairs
@@ -40,6 +41,7 @@ class JudgeSession:
     def __init__(self, settings: JudgeSettings, reference: AnswerSource, cache_path: Path) -> None:
         self.settings = settings
         self.reference = reference
+        check_endpoint_keys(settings, reference)
         self.cache = ReplyStore(cache_path)
         try:
             self.ledger = build_ledger(settings, self.cache)
