@@ -11,14 +11,23 @@ from benchlab.config.secrets import SECRET_ADVICE, looks_like_secret, shown_valu
 __all__ = ["StrictModel", "check_env_fields", "format_validation_error"]
 
 
+def _names_a_variable(field: Any, value: Any) -> bool:
+    """False for a `*_env` field whose value is not a plain variable name (e.g. a pasted key)."""
+    if not (isinstance(field, str) and field.endswith("_env") and isinstance(value, str)):
+        return True
+    return value.replace("_", "").isalnum() and not looks_like_secret(value)
+
+
 def check_env_fields(data: Any) -> Any:
-    """Refuse a key or token pasted into a `*_env` field, which must name a variable."""
-    if not isinstance(data, dict):
-        return data
-    for field, value in data.items():
-        if not (isinstance(field, str) and field.endswith("_env") and isinstance(value, str)):
-            continue
-        if looks_like_secret(value) or not value.replace("_", "").isalnum():
+    """Refuse a key or token pasted into a `*_env` field (at any depth): it must name a variable."""
+    if isinstance(data, dict):
+        items = list(data.items())
+    else:
+        items = list(enumerate(data)) if isinstance(data, list) else []
+    for field, value in items:
+        if isinstance(value, dict | list):
+            check_env_fields(value)
+        elif not _names_a_variable(field, value):
             raise ValueError(
                 f"{field} must be the NAME of an environment variable (e.g. OPENAI_API_KEY), "
                 "not the key itself; export the key in that variable and name it here"
