@@ -1,5 +1,5 @@
 """`python -m benchlab` runs the CLI."""
 
-from benchlab.cli.main import app
+from benchlab.cli.entry import main
 
-app()
+main()
