@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -23,7 +24,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-DEFAULT_DATA = Path("/work/shared/data/humaneval")
+DEFAULT_DATA = (
+    Path(
+        os.environ.get(
+            "BENCHLAB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+        )
+    )
+    / "humaneval"
+)
 WRONG_COMPLETION = "    return None\n"
 
 

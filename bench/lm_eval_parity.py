@@ -2,9 +2,10 @@
 
 Builds (once) a ~100M-parameter Llama with random weights and a 32k byte-level BPE trained on the
 benchmark text, writes local lm-eval task YAMLs over JSONL copies of the items benchlab parses
-from /work/shared/data, runs both offline on the CPU and prints, per task: the max |difference|
-of per-item log-likelihoods, agreement of acc / acc_norm, and the wall-time ratio; for GSM8K the
-agreement of greedy generations and of strict/flexible scores given lm-eval's generations.
+from the data folder next to the repo (../shared/data), runs both offline on the CPU and prints,
+per task: the max |difference| of per-item log-likelihoods, agreement of acc / acc_norm, and the
+wall-time ratio; for GSM8K the agreement of greedy generations and of strict/flexible scores given
+lm-eval's generations.
 
     .venv/bin/python bench/lm_eval_parity.py --n-arc 300 --n-mmlu 304 --n-gsm8k 40
 """

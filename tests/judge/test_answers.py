@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,7 +17,10 @@ from benchlab.judge.run import JudgePrompt
 from benchlab.tasks.base import Example
 from benchlab.tasks.judge_prompts import prompts_from_task, task_prompt
 
-ALPACA = Path("/work/shared/data/alpaca_eval")
+SHARED_DATA = Path(
+    os.environ.get("BENCHLAB_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")
+)
+ALPACA = SHARED_DATA / "alpaca_eval"
 
 
 def _jsonl(path: Path, rows: list[dict]) -> Path:
