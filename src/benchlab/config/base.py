@@ -6,7 +6,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from benchlab.config.secrets import SECRET_ADVICE, looks_like_secret, shown_value
+from benchlab.config.secrets import SECRET_ADVICE, looks_like_secret, redact_text, shown_value
 
 __all__ = ["StrictModel", "check_env_fields", "format_validation_error"]
 
@@ -18,18 +18,20 @@ def _names_a_variable(field: Any, value: Any) -> bool:
     return value.replace("_", "").isalnum() and not looks_like_secret(value)
 
 
-def check_env_fields(data: Any) -> Any:
+def check_env_fields(data: Any, where: str = "") -> Any:
     """Refuse a key or token pasted into a `*_env` field (at any depth): it must name a variable."""
     if isinstance(data, dict):
-        items = list(data.items())
+        items = [(f"{where}.{k}" if where else str(k), k, v) for k, v in data.items()]
+    elif isinstance(data, list):
+        items = [(f"{where}[{i}]", i, v) for i, v in enumerate(data)]
     else:
-        items = list(enumerate(data)) if isinstance(data, list) else []
-    for field, value in items:
+        items = []
+    for path, field, value in items:
         if isinstance(value, dict | list):
-            check_env_fields(value)
+            check_env_fields(value, path)
         elif not _names_a_variable(field, value):
             raise ValueError(
-                f"{field} must be the NAME of an environment variable (e.g. OPENAI_API_KEY), "
+                f"{path} must be the NAME of an environment variable (e.g. OPENAI_API_KEY), "
                 "not the key itself; export the key in that variable and name it here"
             )
     return data
@@ -73,6 +75,7 @@ def format_validation_error(
         shown = f" ({SECRET_ADVICE})"
     else:
         shown = f" (got {shown_value(value)})"
+    message = redact_text(message)
     return f"{source}: {where}: {message}{shown}" if where else f"{source}: {message}{shown}"
 
 

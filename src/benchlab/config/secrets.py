@@ -12,6 +12,7 @@ __all__ = ["SECRET_ADVICE", "looks_like_secret", "redact_text", "shown_value"]
 _PREFIXES = ("sk-", "sk_", "hf_", "AIza", "ghp_", "gho_", "ghs_", "github_pat_", "xox", "glpat-")
 _WORD = re.compile(r"[^\s'\"`:,{}\[\]]+")
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-+=]{24,}$")
+_BODY = re.compile(r"^[A-Za-z0-9_\-]+$")
 
 SECRET_ADVICE = (
     "it looks like a key or token, so it is not shown; put secrets in an environment variable "
@@ -25,16 +26,29 @@ def _entropy(text: str) -> float:
     return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
 
 
+def _mixed(text: str) -> bool:
+    """Digits, or both cases: what generated keys have and names like `hf_causal` lack."""
+    return any(c.isdigit() for c in text) or (text.lower() != text and text.upper() != text)
+
+
 def looks_like_secret(value: Any) -> bool:
     """True for strings shaped like API keys or tokens (known prefixes, long random strings)."""
     if not isinstance(value, str):
         return False
     text = value.strip()
-    if text.startswith(_PREFIXES) and len(text) >= 8:
-        return True
-    has_letters = any(c.isalpha() for c in text)
-    has_digits = any(c.isdigit() for c in text)
-    return bool(_TOKEN.match(text)) and has_letters and has_digits and _entropy(text) >= 3.5
+    for prefix in _PREFIXES:
+        rest = text.removeprefix(prefix)
+        if rest != text and len(rest) >= 16 and _BODY.match(rest) and _mixed(rest):
+            return True
+    separators = sum(text.count(c) for c in "-_")
+    return (
+        bool(_TOKEN.match(text))
+        and separators <= 2
+        and any(c.isdigit() for c in text)
+        and text.lower() != text
+        and text.upper() != text
+        and _entropy(text) >= 4.0
+    )
 
 
 def shown_value(value: Any) -> str:
