@@ -33,6 +33,25 @@ def test_each_help_line_is_the_commands_own_docstring() -> None:
         assert command.callback.__doc__.strip().splitlines()[0] == line
 
 
+def test_every_registered_command_is_in_the_table() -> None:
+    import importlib
+    import pkgutil
+
+    import typer
+    from typer.main import get_group
+
+    import benchlab.cli
+
+    for info in pkgutil.iter_modules(benchlab.cli.__path__, "benchlab.cli."):
+        module = importlib.import_module(info.name)
+        if not callable(getattr(module, "register", None)):
+            continue
+        sub = typer.Typer()
+        module.register(sub)
+        for name in get_group(sub).commands:
+            assert COMMANDS.get(name, ("",))[0] == info.name, f"add {name!r} to COMMANDS"
+
+
 def test_typer_help_and_fast_help_are_the_same_text() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
