@@ -175,3 +175,59 @@ def test_explicit_pairs_and_bad_input(runs, tmp_path):
     assert "predictions.jsonl:2: not valid JSON" in result.output
     result = runner.invoke(app, ["compare", str(root / "a"), str(root / "b"), "--pair", "nope"])
     assert result.exit_code == 2 and "A_EXPERIMENT_ID=B_EXPERIMENT_ID" in result.output
+
+
+def _judge(run: Path, outcomes: list[str], categories: list[str]) -> None:
+    score = {"win": 1.0, "tie": 0.5, "loss": 0.0}
+    rows = [
+        {"id": f"p{i}", "correct": {"win": True, "loss": False}.get(o), "group": c, "outcome": o}
+        for i, (o, c) in enumerate(zip(outcomes, categories, strict=True))
+    ]
+    scored = [score[o] for o in outcomes if o in score]
+    pairs = zip(outcomes, categories, strict=True)
+    math_scored = [score[o] for o, c in pairs if c == "math" and o in score]
+    decisive = [o == "win" for o in outcomes if o in ("win", "loss")]
+    metrics = {
+        "score": {"value": float(np.mean(scored)), "n": len(scored)},
+        "win_rate": {"value": float(np.mean(decisive)), "n": len(decisive)},
+        "score/math": {"value": float(np.mean(math_scored)), "n": len(math_scored)},
+        "position_flip_rate": {"value": 0.1, "n": len(outcomes)},
+    }
+    _write(run, "tiny_judge_pw", {"metrics": metrics}, rows)
+
+
+def test_judge_scores_and_categories_are_compared_on_scored_pairs(tmp_path):
+    rng = np.random.default_rng(5)
+    choices = ["win", "tie", "loss", "unparseable"]
+    categories = [str(c) for c in rng.choice(["math", "code"], size=N)]
+    outcome_a = [str(o) for o in rng.choice(choices, size=N, p=[0.2, 0.5, 0.25, 0.05])]
+    outcome_b = [str(o) for o in rng.choice(choices, size=N, p=[0.4, 0.3, 0.25, 0.05])]
+    _judge(tmp_path / "a", outcome_a, categories)
+    _judge(tmp_path / "b", outcome_b, categories)
+    a, b = read_run_experiments(tmp_path / "a"), read_run_experiments(tmp_path / "b")
+    rows = {r.metric: r for r in compare_runs(pair_experiments(a, b), n_resamples=RESAMPLES)}
+    assert set(rows) == {"score", "win_rate", "score/math"}  # the flip rate has no item column
+    value = {"win": 1.0, "tie": 0.5, "loss": 0.0}
+    both = [
+        (value[x], value[y], c)
+        for x, y, c in zip(outcome_a, outcome_b, categories, strict=True)
+        if x in value and y in value
+    ]
+    for metric, keep in (("score", lambda c: True), ("score/math", lambda c: c == "math")):
+        col_a = np.array([x for x, _, c in both if keep(c)])
+        col_b = np.array([y for _, y, c in both if keep(c)])
+        boot = paired_bootstrap_difference(_mean, col_a, col_b, n_resamples=RESAMPLES, seed=0)
+        perm = paired_permutation_test(_mean, col_a, col_b, n_permutations=RESAMPLES, seed=0)
+        row = rows[metric]
+        assert row.n == col_a.size and row.test == "paired_permutation"
+        assert (row.difference, row.ci_low, row.ci_high, row.p_value) == pytest.approx(
+            (boot.difference, boot.ci.low, boot.ci.high, perm.p_value)
+        )
+    decisive = [
+        (x == "win", y == "win")
+        for x, y in zip(outcome_a, outcome_b, strict=True)
+        if x in ("win", "loss") and y in ("win", "loss")
+    ]
+    wins_a, wins_b = (np.array(side) for side in zip(*decisive, strict=True))
+    assert rows["win_rate"].test == "mcnemar_exact" and rows["win_rate"].n == len(decisive)
+    assert rows["win_rate"].p_value == pytest.approx(mcnemar_exact(wins_a, wins_b).p_value)

@@ -2,9 +2,9 @@
 
 Experiments are paired by their (model, task, mode) names, or by fields the caller chooses, or
 explicitly by id; their predictions are paired by item id. A metric is compared when both
-experiments report it and it can be recomputed item by item: either a per-item column whose
-mean equals the reported value in both (accuracy from `correct`, exact_match_strict from
-`correct_strict`, a metric stored per row under its own name), or F1 / MCC recomputed from
+experiments report it and it can be recomputed item by item: from the per-item column whose
+mean it is (see `benchlab.report.item_scores`: accuracy, exact match, per-group metrics such
+as an MMLU subject or a judge category, the judge's score), or, for F1 / MCC, from
 classification label indices. Each difference gets a seeded paired bootstrap 95% CI; its
 p-value is McNemar's exact test for 0/1 columns and a paired permutation test otherwise, and
 Holm's correction runs over every comparison of the report. All compared metrics are read as
@@ -25,6 +25,7 @@ import numpy as np
 
 from benchlab.errors import DataError
 from benchlab.record.atomic import write_json_atomic, write_text_atomic
+from benchlab.report.item_scores import item_values, metric_field, rows_of_group
 from benchlab.report.run_files import RunExperiment
 from benchlab.scoring.classification import classification_metrics
 from benchlab.stats import (
@@ -148,29 +149,9 @@ def _aligned(
     return rows_a, rows_b
 
 
-def _number(value: Any) -> float | None:
-    """A per-item score: bools and finite numbers count, anything else does not."""
-    if isinstance(value, bool | int | float) and math.isfinite(float(value)):
-        return float(value)
-    return None
-
-
 def _column(rows: list[dict[str, Any]], field: str) -> np.ndarray | None:
-    values = [_number(row.get(field)) for row in rows]
+    values = item_values(rows, field)
     return None if not values or None in values else np.array(values, dtype=float)
-
-
-def _per_item_field(experiment: RunExperiment, metric: str) -> str | None:
-    """The predictions column whose mean is the reported metric, if there is one."""
-    value = _number(experiment.metrics.get(metric, {}).get("value"))
-    if value is None:
-        return None
-    candidates = [metric, f"correct_{metric.rsplit('_', 1)[-1]}", "correct"]
-    for field in dict.fromkeys(candidates):
-        column = _column(experiment.rows, field)
-        if column is not None and math.isclose(column.mean(), value, abs_tol=1e-6):
-            return field
-    return None
 
 
 def _mean(scores: np.ndarray) -> Any:
@@ -178,27 +159,55 @@ def _mean(scores: np.ndarray) -> Any:
     return scores.mean(axis=-1)
 
 
-Spec = tuple[str, Callable[..., Any], np.ndarray, np.ndarray, np.ndarray | None, bool]
+@dataclass(frozen=True, eq=False)
+class _Spec:
+    """How to recompute one metric on the paired items: statistic(gold, pred) or (scores)."""
+
+    metric: str
+    statistic: Callable[..., Any]
+    a: np.ndarray
+    b: np.ndarray
+    gold: np.ndarray | None
+    binary: bool
+
+
+def _column_spec(
+    metric: str, field: str, rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]
+) -> _Spec | None:
+    """Mean of a per-item column over the items of the metric's group valued on both sides."""
+    group = metric.partition("/")[2]
+    scoped_a, scoped_b = rows_of_group(rows_a, group), rows_of_group(rows_b, group)
+    pairs = [
+        (x, y)
+        for x, y in zip(item_values(scoped_a, field), item_values(scoped_b, field), strict=True)
+        if x is not None and y is not None
+    ]
+    if not pairs:
+        return None
+    col_a, col_b = (np.array(side, dtype=float) for side in zip(*pairs, strict=True))
+    binary = bool(np.isin(np.concatenate([col_a, col_b]), [0, 1]).all())
+    return _Spec(metric, _mean, col_a, col_b, None, binary)
 
 
 def _metric_specs(
     a: RunExperiment, b: RunExperiment, rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]
-) -> list[Spec]:
-    """(metric, statistic, column A, column B, gold or None, binary) for each comparable metric."""
-    specs: list[Spec] = []
+) -> list[_Spec]:
+    """How to recompute each metric both experiments report, where it can be done per item."""
+    specs: list[_Spec] = []
     keys = ("gold_index", "prediction_index")
     labels = [_column(rows, key) for rows in (rows_a, rows_b) for key in keys]
     functions = _label_functions(a, labels)
-    for metric in (m for m in a.metrics if m in b.metrics and "/" not in m):
-        field_a, field_b = _per_item_field(a, metric), _per_item_field(b, metric)
-        if field_a is not None and field_a == field_b:
-            col_a, col_b = _column(rows_a, field_a), _column(rows_b, field_b)
-            assert col_a is not None and col_b is not None
-            binary = bool(np.isin(np.concatenate([col_a, col_b]), [0, 1]).all())
-            specs.append((metric, _mean, col_a, col_b, None, binary))
+    for metric in (m for m in a.metrics if m in b.metrics):
+        field = metric_field(a.metrics, a.rows, metric)
+        if field is not None and field == metric_field(b.metrics, b.rows, metric):
+            spec = _column_spec(metric, field, rows_a, rows_b)
+            if spec is not None:
+                specs.append(spec)
             continue
-        if functions and metric in functions and np.array_equal(labels[0], labels[2]):
-            specs.append((metric, functions[metric], labels[1], labels[3], labels[0], False))
+        if metric in functions and np.array_equal(labels[0], labels[2]):
+            gold, pred_a, pred_b = labels[0], labels[1], labels[3]
+            assert gold is not None and pred_a is not None and pred_b is not None
+            specs.append(_Spec(metric, functions[metric], pred_a, pred_b, gold, False))
     return specs
 
 
@@ -221,11 +230,12 @@ def compare_experiments(
         return []
     task = a.name("task") or a.experiment_id
     found = []
-    for metric, statistic, col_a, col_b, gold, binary in _metric_specs(a, b, rows_a, rows_b):
+    for spec in _metric_specs(a, b, rows_a, rows_b):
+        statistic, col_a, col_b, gold = spec.statistic, spec.a, spec.b, spec.gold
         boot = paired_bootstrap_difference(
             statistic, col_a, col_b, gold, n_resamples=n_resamples, seed=seed
         )
-        if binary:
+        if spec.binary:
             test, p = "mcnemar_exact", mcnemar_exact(col_a, col_b).p_value
         else:
             permutation = paired_permutation_test(
@@ -239,8 +249,8 @@ def compare_experiments(
                 a.experiment_id,
                 b.experiment_id,
                 task,
-                metric,
-                len(rows_a),
+                spec.metric,
+                len(col_a),
                 value_a,
                 value_a + boot.difference,
                 boot.difference,
