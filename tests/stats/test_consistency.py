@@ -74,7 +74,6 @@ def test_aggregates_equal_hand_computation(stub_items):
     assert summary.mean_entropy == pytest.approx((1.5 + 0 + 1) / 3)
     assert summary.mean_unique_answers == pytest.approx(2)
     # pass@k of a: n=4, c=2 -> 1/2, 1 - C(2,2)/C(4,2) = 5/6, 1, 1; b: 1; c: 0.
-    assert summary.pass_at_k is not None
     expected = [(0.5 + 1) / 3, (5 / 6 + 1) / 3, 2 / 3, 2 / 3]
     assert [summary.pass_at_k[k].value for k in (1, 2, 3, 4)] == pytest.approx(expected)
     # agreement (.5, 1, .5) vs majority correct (1, 1, 0): r = (1/6) / sqrt(1/6 * 2/3) = 0.5;
@@ -122,7 +121,6 @@ def test_code_verdicts_drive_correctness_and_pass_at_k():
     assert item.sample_correct == (True, False, True, False)  # invalid is never right
     assert item.majority == "f1" and item.majority_correct
     summary = summarize_consistency([item], n_resamples=50)
-    assert summary.pass_at_k is not None
     assert summary.pass_at_k[1].value == pytest.approx(0.5)
     assert summary.greedy_accuracy is None
     with pytest.raises(DataError, match="both right and wrong"):
@@ -171,7 +169,18 @@ def test_bootstrap_intervals_contain_their_points():
     summary = summarize_consistency(items, n_resamples=300)
     for estimate in (summary.mean_agreement, summary.mean_sample_accuracy, *summary.maj_at_k):
         assert estimate.interval.contains(estimate.value)
-    assert summary.pass_at_k is not None
     values = [summary.pass_at_k[k].value for k in range(1, 6)]
     assert values == sorted(values)  # pass@k is monotone in k
     assert values[0] == pytest.approx(summary.mean_sample_accuracy.value)
+
+
+def test_json_forms_are_strict_json(stub_items):
+    import json
+
+    summary = summarize_consistency(stub_items[:1], n_resamples=20)  # one item: NaN correlations
+    data = json.loads(json.dumps(summary.to_json(), allow_nan=False))
+    assert data["correlation_majority"]["spearman"] is None
+    assert data["pass_at_k"]["2"]["value"] == pytest.approx(5 / 6)
+    assert data["maj_at_k"][0]["interval"]["method"] == "wilson"
+    row = json.loads(json.dumps(stub_items[1].to_json(), allow_nan=False))
+    assert row["fully_consistent"] is True and row["answers"] == ["7"] * 4

@@ -26,7 +26,8 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from benchlab.errors import DataError
 
@@ -127,6 +128,10 @@ class ItemConsistency:
     def n_correct(self) -> int:
         """How many samples are right."""
         return sum(self.sample_correct)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict, one line of a per-item consistency file."""
+        return {**asdict(self), "fully_consistent": self.fully_consistent}
 
 
 Oracle = Callable[[str, str], bool]

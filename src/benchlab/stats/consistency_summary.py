@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats as sps
@@ -56,7 +57,7 @@ class Correlation:
 
 @dataclass(frozen=True)
 class ConsistencySummary:
-    """Aggregates of per-item consistency (greedy accuracy and pass@k only when available)."""
+    """Aggregates of per-item consistency (greedy accuracy only when every item has one)."""
 
     n_items: int
     n_samples: int
@@ -67,9 +68,24 @@ class ConsistencySummary:
     greedy_accuracy: Estimate | None
     mean_sample_accuracy: Estimate
     maj_at_k: tuple[Estimate, ...]
-    pass_at_k: Mapping[int, Estimate] | None
+    pass_at_k: Mapping[int, Estimate]
     correlation_majority: Correlation
     correlation_greedy: Correlation | None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (undefined values as null, pass@k keyed by k as a string)."""
+        return _finite(asdict(self))
+
+
+def _finite(value: Any) -> Any:
+    """The structure with NaN floats as None and dict keys as strings, for strict JSON."""
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _mean(values: np.ndarray) -> np.ndarray:
@@ -115,9 +131,9 @@ def summarize_consistency(
     """Aggregate per-item consistency; every item must have the same number of samples M.
 
     maj@k is the share of items whose majority over the first k samples is right (k = 1..M).
-    pass@k (Chen et al. 2021, unbiased) is averaged over items for k = 1..M; it is reported
-    when every item's verdicts come from execution or a gold answer, i.e. always, and is the
-    figure to read for code. Greedy accuracy needs a greedy verdict for every item.
+    pass@k (Chen et al. 2021, unbiased) is averaged over items for k = 1..M: the figure to read
+    for code, and for math the ceiling majority voting could reach. Greedy accuracy needs a
+    greedy verdict for every item.
     """
     if not items:
         raise DataError("consistency summary: no items")
@@ -167,6 +183,10 @@ class JudgeTies:
     high_share: Estimate | None
     odds_ratio: float
     p_value: float
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (undefined values as null)."""
+        return _finite(asdict(self))
 
 
 def judge_ties_by_agreement(
