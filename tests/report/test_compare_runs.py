@@ -231,3 +231,12 @@ def test_judge_scores_and_categories_are_compared_on_scored_pairs(tmp_path):
     wins_a, wins_b = (np.array(side) for side in zip(*decisive, strict=True))
     assert rows["win_rate"].test == "mcnemar_exact" and rows["win_rate"].n == len(decisive)
     assert rows["win_rate"].p_value == pytest.approx(mcnemar_exact(wins_a, wins_b).p_value)
+
+
+def test_unknown_explicit_pair_names_the_choices(runs):
+    root, _ = runs
+    result = CliRunner().invoke(
+        app, ["compare", str(root / "a"), str(root / "b"), "--pair", "tiny_gsm_zs=nope"]
+    )
+    assert result.exit_code == 2
+    assert "run B has no complete experiment 'nope'" in result.output

@@ -103,9 +103,8 @@ def pair_experiments(
 ) -> list[tuple[RunExperiment, RunExperiment]]:
     """Pairs (A, B): the explicit id pairs if given, else experiments with equal `by` names."""
     if explicit:
-        for side, ids in (("A", a), ("B", b)):
-            missing = [pair[0 if side == "A" else 1] for pair in explicit]
-            unknown = [x for x in missing if x not in ids]
+        for position, (side, ids) in enumerate((("A", a), ("B", b))):
+            unknown = [pair[position] for pair in explicit if pair[position] not in ids]
             if unknown:
                 raise DataError(
                     f"--pair: run {side} has no complete experiment {unknown[0]!r}; "
