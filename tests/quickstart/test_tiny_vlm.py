@@ -13,6 +13,17 @@ from benchlab.quickstart.shapes_data import CAPTION_PROMPT
 from benchlab.quickstart.tiny_vlm import IMAGE_TOKEN
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread() -> Any:
+    """Tiny models run faster on one thread than on oversubscribed shared cores."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 @pytest.fixture(scope="module")
 def loaded(tiny_vlm_dir: Path) -> tuple[Any, Any]:
     from transformers import AutoModelForImageTextToText, AutoProcessor

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchlab.tasks.mmbench import EXTRACTION_RULES, extract_choice
+from benchlab.tasks.mmbench import EXTRACTION_RULES, choice_from_loglikelihoods, extract_choice
 
 OPTIONS = {"A": "a red circle", "B": "a blue square", "C": "a green triangle", "D": "a diamond"}
 
@@ -60,3 +60,12 @@ def test_only_the_question_s_letters_count() -> None:
 def test_long_answers_are_not_read_by_option_text() -> None:
     long = "a blue square " + "and more words " * 20
     assert extract_choice(long, OPTIONS).rule == "unmatched"  # longer than twice the options
+
+
+def test_choice_by_loglikelihood() -> None:
+    read = choice_from_loglikelihoods({"A": -3.2, "B": -0.7, "C": -5.0})
+    assert (read.letter, read.rule) == ("B", "loglikelihood")
+    tie = choice_from_loglikelihoods({"A": -1.0, "B": -1.0, "C": -5.0})
+    assert (tie.letter, tie.rule) == (None, "loglikelihood_tie")
+    with pytest.raises(ValueError, match="NaN"):
+        choice_from_loglikelihoods({"A": float("nan"), "B": -1.0})

@@ -13,7 +13,12 @@ from benchlab.tasks.mmbench.circular import (
     expand_circular,
     rotate_question,
 )
-from benchlab.tasks.mmbench.extraction import EXTRACTION_RULES, ChoiceExtraction, extract_choice
+from benchlab.tasks.mmbench.extraction import (
+    EXTRACTION_RULES,
+    ChoiceExtraction,
+    choice_from_loglikelihoods,
+    extract_choice,
+)
 from benchlab.tasks.mmbench.prompt import MMBENCH_INSTRUCTION, mmbench_prompt
 from benchlab.tasks.mmbench.scoring import (
     Accuracy,
@@ -42,6 +47,7 @@ __all__ = [
     "TsvImage",
     "accuracy_breakdown",
     "check_circular_copies",
+    "choice_from_loglikelihoods",
     "circular_exemption",
     "circular_groups",
     "circular_questions",

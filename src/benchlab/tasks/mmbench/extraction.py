@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["EXTRACTION_RULES", "ChoiceExtraction", "extract_choice"]
+__all__ = ["EXTRACTION_RULES", "ChoiceExtraction", "choice_from_loglikelihoods", "extract_choice"]
 
 EXTRACTION_RULES = (
     "exact_letter",  # the whole answer is the letter: "B", "B.", "(B)"
@@ -29,6 +29,8 @@ EXTRACTION_RULES = (
     "option_text",  # the text of exactly one option appears in the answer
     "refusal",  # the model declined ("Cannot determine the answer", a lone "Z")
     "unmatched",  # nothing above applies: wrong, and shown in the report
+    "loglikelihood",  # scored by likelihood: the option whose continuation is most likely
+    "loglikelihood_tie",  # several options share the highest likelihood: none is chosen
 )
 
 _REFUSALS = (
@@ -97,3 +99,16 @@ def extract_choice(text: str, options: Mapping[str, str]) -> ChoiceExtraction:
     if letter is not None:
         return ChoiceExtraction(letter, "option_text")
     return ChoiceExtraction(None, "unmatched")
+
+
+def choice_from_loglikelihoods(scores: Mapping[str, float]) -> ChoiceExtraction:
+    """The letter whose continuation the model finds most likely; a tie at the top chooses none."""
+    if not scores:
+        raise ValueError("no option scores to choose from")
+    if any(score != score for score in scores.values()):
+        raise ValueError(f"an option's log-likelihood is NaN: {dict(scores)}")
+    best = max(scores.values())
+    top = [letter for letter, score in scores.items() if score == best]
+    if len(top) > 1:
+        return ChoiceExtraction(None, "loglikelihood_tie")
+    return ChoiceExtraction(top[0], "loglikelihood")
