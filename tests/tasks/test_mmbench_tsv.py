@@ -29,6 +29,18 @@ def test_fields_options_and_images(tmp_path: Path) -> None:
     assert questions[5].image.sha256() == first.image.sha256() != second.image.sha256()
 
 
+def test_quoted_tabbed_last_column_and_na_like_text(tmp_path: Path) -> None:
+    """A quoted last cell with a tab still parses; "None" or "NA" stay option text."""
+    path = tmp_path / "q.tsv"
+    path.write_text(
+        'index\tquestion\tA\tB\tanswer\tcategory\n7\tq\tNone\tNA\tA\t"x\ty"\n',
+        encoding="utf-8",
+    )
+    (question,) = read_mmbench_tsv(path)
+    assert question.options == {"A": "None", "B": "NA"}  # pandas would read both as NaN
+    assert (question.category, question.image) == ("x\ty", None)
+
+
 def test_rows_do_not_hold_image_data(tmp_path: Path) -> None:
     questions = read_mmbench_tsv(write_tsv(tmp_path / "mm.tsv"))
     encoded = png_base64((255, 0, 0))
@@ -73,6 +85,7 @@ def test_shapes_mcq_reads_like_mmbench() -> None:
         (lambda t: [t[0], t[0]], "appears twice"),
         (lambda t: [[*t[0][:-1], "99"]], "refers to row 99"),
         (lambda t: [[*t[0][:-1], "abc"]], "neither base64 nor the index"),
+        (lambda t: [[*t[0][:-1], "1\t2"]], r"image cell '1\\t2' is neither"),  # quoted cell
     ],
 )
 def test_bad_rows_name_the_problem(tmp_path: Path, mutate, message: str) -> None:

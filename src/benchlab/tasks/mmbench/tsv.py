@@ -4,6 +4,8 @@ Each row keeps only where its image lies in the file (byte offset and length of 
 base64 is read and decoded when an image is asked for. VLMEvalKit's conventions are followed: an
 `image` cell of at most 64 characters names the index of another row whose image it shares (as
 the rotated copies in official circular files do), and a copy's index is `group + k * 1e6`.
+Unlike VLMEvalKit (pandas defaults), option text such as "None" or "NA" stays text, not a
+missing option.
 """
 
 from __future__ import annotations
@@ -93,7 +95,12 @@ class ChoiceQuestion:
         return self.index // COPY_OFFSET
 
 
-def _parse_record(text: str) -> list[str]:
+def _parse_record(text: str, *, last_is_plain: bool = False) -> list[str]:
+    """The cells of one record; with `last_is_plain`, an unquoted last cell skips the csv parser."""
+    if last_is_plain:
+        head, tab, last = text.rpartition("\t")
+        if tab and '"' not in last:  # base64 is never quoted: parse only the cells before it
+            return [*next(csv.reader(io.StringIO(head), delimiter="\t")), last]
     return next(csv.reader(io.StringIO(text), delimiter="\t"))
 
 
@@ -137,9 +144,10 @@ def read_mmbench_tsv(path: str | Path) -> list[ChoiceQuestion]:
     position = {name: i for i, name in enumerate(header)}
     letters = [letter for letter in _LETTERS if letter in position]
     image_column = position.get("image")
+    image_last = image_column == len(header) - 1
     rows, image_cells, seen = [], {}, set()
     for number, (offset, length, text) in enumerate(records, start=2):
-        cells = _parse_record(text.rstrip("\r\n"))
+        cells = _parse_record(text.rstrip("\r\n"), last_is_plain=image_last)
         if len(cells) != len(header):
             raise DataError(
                 f"{path}: record {number} has {len(cells)} fields, the header has {len(header)}"
