@@ -9,7 +9,7 @@ import pytest
 
 from benchlab.errors import DataError
 from benchlab.quickstart.resources import resolve_builtin_data
-from benchlab.tasks.mmbench import mmbench_prompt, read_mmbench_tsv
+from benchlab.tasks.mmbench import mmbench_prompt, question_from_record, read_mmbench_tsv
 from tests.tasks.mmbench_fixtures import HEADER, png_base64, rows, write_tsv
 
 
@@ -103,3 +103,24 @@ def test_bad_files_name_the_problem(tmp_path: Path) -> None:
     (tmp_path / "open.tsv").write_text("\t".join(HEADER) + '\n1\t"open\n', encoding="utf-8")
     with pytest.raises(DataError, match="quoted field"):
         read_mmbench_tsv(tmp_path / "open.tsv")
+
+
+def test_hub_style_records_with_nan_cells() -> None:
+    record = {
+        "index": 3.0,
+        "question": "Q?",
+        "hint": float("nan"),
+        "A": "x",
+        "B": "y",
+        "C": float("nan"),
+        "D": None,
+        "answer": "B",
+        "category": "c",
+        "l2-category": "l2",
+        "split": "dev",
+    }
+    question = question_from_record(record)
+    assert (question.index, question.options, question.hint) == (3, {"A": "x", "B": "y"}, None)
+    assert (question.answer, question.split, question.image) == ("B", "dev", None)
+    with pytest.raises(DataError, match="row: no question text"):
+        question_from_record({**record, "question": float("nan")})

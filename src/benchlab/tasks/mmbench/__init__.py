@@ -31,7 +31,14 @@ from benchlab.tasks.mmbench.scoring import (
     score_copies,
     score_vanilla,
 )
-from benchlab.tasks.mmbench.tsv import COPY_OFFSET, ChoiceQuestion, TsvImage, read_mmbench_tsv
+from benchlab.tasks.mmbench.tsv import (
+    COPY_OFFSET,
+    ChoiceImage,
+    ChoiceQuestion,
+    TsvImage,
+    question_from_record,
+    read_mmbench_tsv,
+)
 
 __all__ = [
     "COPY_OFFSET",
@@ -41,6 +48,7 @@ __all__ = [
     "Accuracy",
     "AccuracyBreakdown",
     "ChoiceExtraction",
+    "ChoiceImage",
     "ChoiceQuestion",
     "CopyOutcome",
     "QuestionOutcome",
@@ -54,6 +62,7 @@ __all__ = [
     "expand_circular",
     "extract_choice",
     "mmbench_prompt",
+    "question_from_record",
     "read_mmbench_tsv",
     "rotate_question",
     "rule_counts",

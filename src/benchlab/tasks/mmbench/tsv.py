@@ -14,10 +14,10 @@ import base64
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from benchlab.errors import DataError
 
@@ -26,14 +26,32 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COPY_OFFSET",
+    "ChoiceImage",
     "ChoiceQuestion",
     "TsvImage",
+    "question_from_record",
     "read_mmbench_tsv",
 ]
 
 COPY_OFFSET = 1_000_000  # VLMEvalKit: a rotated copy's index is group + rotation * COPY_OFFSET
 _LETTERS = "ABCDEFGHIJ"
 _REQUIRED = ("index", "question", "A", "B")
+
+
+class ChoiceImage(Protocol):
+    """Where a question's image comes from; read only when a request needs it."""
+
+    def read_bytes(self) -> bytes:
+        """The encoded image file."""
+        ...
+
+    def sha256(self) -> str:
+        """Content hash of the encoded image, for cache keys."""
+        ...
+
+    def open(self) -> Image.Image:
+        """The decoded image, RGB."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -82,7 +100,7 @@ class ChoiceQuestion:
     category: str | None = None
     l2_category: str | None = None
     split: str | None = None
-    image: TsvImage | None = field(default=None, compare=False)
+    image: ChoiceImage | None = field(default=None, compare=False)
 
     @property
     def group(self) -> int:
@@ -120,8 +138,37 @@ def _records(path: Path) -> Iterator[tuple[int, int, str]]:
             raise DataError(f"{path}: the file ends inside a quoted field (an unclosed '\"')")
 
 
-def _text(cell: str | None) -> str | None:
-    return cell if cell not in (None, "") else None
+def _text(cell: Any) -> str | None:
+    """A cell's text, or None when it is empty, None or NaN (hub rows read with pandas)."""
+    if cell is None or (isinstance(cell, float) and cell != cell):
+        return None
+    text = str(cell)
+    return text if text else None
+
+
+def question_from_record(
+    record: Mapping[str, Any], *, image: ChoiceImage | None = None, where: str = "row"
+) -> ChoiceQuestion:
+    """A question from one MMBench-layout record (a TSV row, or a hub dataset row as a dict)."""
+    if _text(record.get("question")) is None:
+        raise DataError(f"{where}: no question text (column 'question')")
+    try:
+        index = int(float(record["index"]))
+    except (KeyError, TypeError, ValueError):
+        raise DataError(f"{where}: index {record.get('index')!r} is not an integer") from None
+    options = {k: text for k in _LETTERS if (text := _text(record.get(k))) is not None}
+    answer = _text(record.get("answer"))
+    return ChoiceQuestion(
+        index=index,
+        question=str(record["question"]),
+        options=options,
+        answer=answer.strip() if answer else None,
+        hint=_text(record.get("hint")),
+        category=_text(record.get("category")),
+        l2_category=_text(record.get("l2-category")),
+        split=_text(record.get("split")),
+        image=image,
+    )
 
 
 def read_mmbench_tsv(path: str | Path) -> list[ChoiceQuestion]:
@@ -142,7 +189,6 @@ def read_mmbench_tsv(path: str | Path) -> list[ChoiceQuestion]:
             f"answer, category, l2-category, image (found {header})"
         )
     position = {name: i for i, name in enumerate(header)}
-    letters = [letter for letter in _LETTERS if letter in position]
     image_column = position.get("image")
     image_last = image_column == len(header) - 1
     rows, image_cells, seen = [], {}, set()
@@ -152,31 +198,16 @@ def read_mmbench_tsv(path: str | Path) -> list[ChoiceQuestion]:
             raise DataError(
                 f"{path}: record {number} has {len(cells)} fields, the header has {len(header)}"
             )
-        row = dict(zip(header, cells, strict=True))
-        try:
-            index = int(float(row["index"]))
-        except ValueError:
-            raise DataError(
-                f"{path}: record {number}: index {row['index']!r} is not an integer"
-            ) from None
-        if index in seen:
-            raise DataError(f"{path}: record {number}: index {index} appears twice")
-        seen.add(index)
+        question = question_from_record(
+            dict(zip(header, cells, strict=True)), where=f"{path}: record {number}"
+        )
+        if question.index in seen:
+            raise DataError(f"{path}: record {number}: index {question.index} appears twice")
+        seen.add(question.index)
         if image_column is not None:
             image = TsvImage(path, offset, length, image_column)
-            image_cells[index] = _image_cell(cells[image_column], image, number)
-        rows.append(
-            ChoiceQuestion(
-                index=index,
-                question=row["question"],
-                options={k: row[k] for k in letters if _text(row[k]) is not None},
-                answer=_text(row.get("answer", "").strip()),
-                hint=_text(row.get("hint")),
-                category=_text(row.get("category")),
-                l2_category=_text(row.get("l2-category")),
-                split=_text(row.get("split")),
-            )
-        )
+            image_cells[question.index] = _image_cell(cells[image_column], image, number)
+        rows.append(question)
     return [_with_image(path, row, image_cells) for row in rows]
 
 
