@@ -14,6 +14,7 @@ from benchlab.tasks.mmbench import (
     circular_exemption,
     circular_groups,
     circular_questions,
+    exemptions,
     expand_circular,
     read_mmbench_tsv,
     rotate_question,
@@ -44,6 +45,7 @@ def test_rotation_one_matches_vlmevalkit_deque_rotation(questions: list[ChoiceQu
 
 def test_exemptions_follow_vlmevalkit(questions: list[ChoiceQuestion]) -> None:
     reasons = {q.index: circular_exemption(q) for q in questions}
+    assert exemptions(expand_circular(questions)) == {3: reasons[3], 4: reasons[4]}
     assert reasons[1] is None and reasons[2] is None and reasons[5] is None
     assert "refers to options ['A', 'B']" in reasons[3]
     assert "itself a letter label" in reasons[4]

@@ -102,5 +102,8 @@ def test_accuracy_breakdown_with_wilson_intervals(copies: list[ChoiceQuestion]) 
     perception = report.by_l2_category["perception"]
     assert (perception.correct, perception.n) == (2, 3)
     assert report.by_split == {}
+    as_json = report.to_json()
+    assert as_json["overall"]["interval"]["method"] == "wilson"
+    assert as_json["by_category"]["logic"]["n"] == 2
     with pytest.raises(DataError, match="no scored questions"):
         accuracy_breakdown([])

@@ -10,6 +10,7 @@ from benchlab.tasks.mmbench.circular import (
     circular_exemption,
     circular_groups,
     circular_questions,
+    exemptions,
     expand_circular,
     rotate_question,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "circular_exemption",
     "circular_groups",
     "circular_questions",
+    "exemptions",
     "expand_circular",
     "extract_choice",
     "mmbench_prompt",

@@ -27,6 +27,7 @@ __all__ = [
     "circular_exemption",
     "circular_groups",
     "circular_questions",
+    "exemptions",
     "expand_circular",
     "rotate_question",
 ]
@@ -63,6 +64,17 @@ def circular_exemption(
     if question.answer not in question.options:
         return f"the answer {question.answer!r} is not one of the options {letters}"
     return None
+
+
+def exemptions(
+    questions: Iterable[ChoiceQuestion], *, extra_phrases: Sequence[str] = ()
+) -> dict[int, str]:
+    """Original questions that are asked once, with the reason, for the report."""
+    return {
+        q.group: reason
+        for q in questions
+        if q.rotation == 0 and (reason := circular_exemption(q, extra_phrases=extra_phrases))
+    }
 
 
 def rotate_question(question: ChoiceQuestion, rotation: int) -> ChoiceQuestion:

@@ -82,6 +82,10 @@ class AccuracyBreakdown:
     by_l2_category: dict[str, Accuracy]
     by_split: dict[str, Accuracy]
 
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (intervals as dicts)."""
+        return asdict(self)
+
 
 def score_copies(
     questions: Sequence[ChoiceQuestion],
