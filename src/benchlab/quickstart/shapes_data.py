@@ -10,6 +10,7 @@ import base64
 import csv
 import json
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchlab.quickstart.shapes import (
@@ -28,6 +29,7 @@ __all__ = [
     "CAPTION_PROMPT",
     "MCQ_COLUMNS",
     "SHAPES_SPLIT_SIZES",
+    "ShapeQuestion",
     "choice_question",
     "cot_answer",
     "vlm_corpus",
@@ -59,31 +61,45 @@ _KINDS = {
 }
 
 
-def choice_question(scene: ShapeScene, kind: str, rng: random.Random) -> dict[str, object]:
-    """A multiple-choice question about one attribute: options shuffled, right letter known."""
+@dataclass(frozen=True)
+class ShapeQuestion:
+    """A multiple-choice question about one attribute of a scene, with its right letter."""
+
+    question: str
+    options: dict[str, str]
+    answer: str
+    category: str
+    l2_category: str
+
+    def prompt(self) -> str:
+        """The question, one 'X. option' line per option, and the instruction to answer."""
+        lines = [self.question, *(f"{k}. {v}" for k, v in self.options.items())]
+        return "\n".join([*lines, "Answer with the option's letter."])
+
+
+def choice_question(scene: ShapeScene, kind: str, rng: random.Random) -> ShapeQuestion:
+    """A question about `kind` (shape, colour, background, size): options shuffled by `rng`."""
     right = {
         "shape": scene.shape,
         "colour": scene.colour,
         "background": scene.background,
         "size": scene.size,
     }[kind]
-    pool = {"shape": SHAPES, "colour": tuple(COLOURS), "background": tuple(COLOURS), "size": SIZES}[
-        kind
-    ]
-    wrong = [option for option in pool if option != right]
+    pool = {"shape": SHAPES, "colour": tuple(COLOURS), "background": tuple(COLOURS), "size": SIZES}
+    wrong = [option for option in pool[kind] if option != right]
     options = [right, *rng.sample(wrong, min(3, len(wrong)))]
     rng.shuffle(options)
     question, category, l2_category = _KINDS[kind]
-    return {
-        "question": question,
-        "options": dict(zip(_LETTERS, options, strict=False)),
-        "answer": _LETTERS[options.index(right)],
-        "category": category,
-        "l2-category": l2_category,
-    }
+    return ShapeQuestion(
+        question=question,
+        options=dict(zip(_LETTERS, options, strict=False)),
+        answer=_LETTERS[options.index(right)],
+        category=category,
+        l2_category=l2_category,
+    )
 
 
-def cot_answer(scene: ShapeScene, item: dict[str, object] | None) -> str:
+def cot_answer(scene: ShapeScene, item: ShapeQuestion | None) -> str:
     """A LLaVA-CoT answer (SUMMARY, CAPTION, REASONING, CONCLUSION) for a caption or a question."""
     caption = f"<CAPTION>The image shows {scene.caption()}.</CAPTION>"
     if item is None:
@@ -93,21 +109,11 @@ def cot_answer(scene: ShapeScene, item: dict[str, object] | None) -> str:
             f"{scene.size}, and the background is {scene.background}.</REASONING>"
             f"<CONCLUSION>{scene.caption()}</CONCLUSION>"
         )
-    options = item["options"]
-    assert isinstance(options, dict)
-    letter = str(item["answer"])
     return (
         "<SUMMARY>I will look at the image and match what I see to one option.</SUMMARY>"
-        f"{caption}<REASONING>{item['question']} It is {options[letter]}, which is option "
-        f"{letter}.</REASONING><CONCLUSION>{letter}</CONCLUSION>"
+        f"{caption}<REASONING>{item.question} It is {item.options[item.answer]}, which is "
+        f"option {item.answer}.</REASONING><CONCLUSION>{item.answer}</CONCLUSION>"
     )
-
-
-def _mcq_prompt(item: dict[str, object]) -> str:
-    options = item["options"]
-    assert isinstance(options, dict)
-    lines = [str(item["question"]), *(f"{k}. {v}" for k, v in options.items())]
-    return "\n".join([*lines, "Answer with the option's letter."])
 
 
 def write_shapes_split(directory: Path, split: str, *, size: int, seed: int = 0) -> Path:
@@ -128,7 +134,7 @@ def write_shapes_split(directory: Path, split: str, *, size: int, seed: int = 0)
             annotations.append({"id": len(annotations), "image_id": image_id, "caption": text})
         item = choice_question(scene, kinds[image_id % len(kinds)], rng)
         asks_choice = image_id % 2 == 1
-        human = _mcq_prompt(item) if asks_choice else CAPTION_PROMPT
+        human = item.prompt() if asks_choice else CAPTION_PROMPT
         conversations.append(
             {
                 "id": f"shapes-{split}-{image_id:04d}",
@@ -140,17 +146,15 @@ def write_shapes_split(directory: Path, split: str, *, size: int, seed: int = 0)
             }
         )
         encoded = base64.b64encode((directory / "images" / name).read_bytes()).decode("ascii")
-        options = item["options"]
-        assert isinstance(options, dict)
         mcq_rows.append(
             [
                 image_id,
-                item["question"],
+                item.question,
                 "The image shows one shape." if image_id % 5 == 0 else "",
-                *(options.get(letter, "") for letter in _LETTERS),
-                item["answer"],
-                item["category"],
-                item["l2-category"],
+                *(item.options.get(letter, "") for letter in _LETTERS),
+                item.answer,
+                item.category,
+                item.l2_category,
                 encoded,
             ]
         )
@@ -178,7 +182,7 @@ def vlm_corpus() -> list[str]:
     for scene in sample_scenes(40, seed=1, salt="corpus"):
         for kind in _KINDS:
             item = choice_question(scene, kind, rng)
-            lines.extend([_mcq_prompt(item), cot_answer(scene, item)])
+            lines.extend([item.prompt(), cot_answer(scene, item)])
         lines.append(cot_answer(scene, None))
     lines.extend([CAPTION_PROMPT] * 20)
     return lines
