@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from benchlab.config.plan import ExperimentSpec
 from benchlab.config.schema import ModelSpec
 
-__all__ = ["data_files", "input_fingerprints", "model_fingerprint", "spec_hash", "spec_json"]
+__all__ = [
+    "current_inputs",
+    "data_files",
+    "input_fingerprints",
+    "model_fingerprint",
+    "spec_hash",
+    "spec_json",
+]
 
 _file_hashes: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> sha256
 
@@ -51,10 +58,10 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def data_files(spec: ExperimentSpec) -> list[Path]:
-    """Every local file the task's options name (the loader has made the paths absolute)."""
+def data_files(task_options: Mapping[str, Any]) -> list[Path]:
+    """Every local file a task's options name (the loader has made the paths absolute)."""
     found: dict[Path, None] = {}
-    for text in _strings(spec.task.options):
+    for text in _strings(dict(task_options)):
         if "\n" in text or len(text) > 4096:
             continue
         path = Path(text)
@@ -90,7 +97,25 @@ def model_fingerprint(model: ModelSpec) -> str:
     return f"hub:{model.path}@{model.revision or 'default'}"
 
 
+def _inputs(model: ModelSpec, task_options: Mapping[str, Any]) -> dict[str, Any]:
+    data = {str(path): _file_sha256(path) for path in data_files(task_options)}
+    return {"data": data, "model": model_fingerprint(model)}
+
+
 def input_fingerprints(spec: ExperimentSpec) -> dict[str, Any]:
     """{"data": {file: sha256}, "model": fingerprint}, as stored in the record and run.json."""
-    data = {str(path): _file_sha256(path) for path in data_files(spec)}
-    return {"data": data, "model": model_fingerprint(spec.model)}
+    return _inputs(spec.model, spec.task.options)
+
+
+def current_inputs(entry: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The input fingerprints of a run.json entry as the files on disk are now.
+
+    Lets `benchlab status` show an edited data file or model folder as stale before the next
+    run. None when the entry cannot be read back (e.g. written by another benchlab version).
+    """
+    try:
+        model = ModelSpec.model_validate(entry["model"])
+        options = {k: v for k, v in entry["task"].items() if k not in ("name", "type")}
+        return _inputs(model, options)
+    except (KeyError, TypeError, ValueError, AttributeError, OSError):
+        return None

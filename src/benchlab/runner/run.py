@@ -20,7 +20,7 @@ from benchlab.record.state import experiment_state
 from benchlab.runner.executors import Job, JobOutcome, build_executor
 from benchlab.runner.fingerprints import input_fingerprints, spec_hash, spec_json
 
-__all__ = ["RunSummary", "run_plan", "select_experiments"]
+__all__ = ["RunSummary", "plan_entries", "run_plan", "select_experiments"]
 
 
 @dataclass
@@ -63,7 +63,7 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"[:500]
 
 
-def _plan_entries(plan: Plan) -> list[dict[str, Any]]:
+def plan_entries(plan: Plan) -> list[dict[str, Any]]:
     """run.json's experiments: spec, spec hash and the input fingerprints resume compares."""
     return [
         spec_json(spec) | {"spec_hash": spec_hash(spec), "inputs": input_fingerprints(spec)}
@@ -104,7 +104,7 @@ def _run_locked(
 
     quiet_libraries()
     selected = select_experiments(plan, only)
-    entries = _plan_entries(plan)
+    entries = plan_entries(plan)
     write_json_atomic(
         layout.plan,
         {

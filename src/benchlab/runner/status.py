@@ -12,6 +12,7 @@ from rich.table import Table
 from benchlab.record.layout import RunLayout
 from benchlab.record.marker import read_marker
 from benchlab.record.state import experiment_state
+from benchlab.runner.fingerprints import current_inputs
 
 __all__ = ["RunStatus", "run_status"]
 
@@ -80,10 +81,18 @@ class RunStatus:
         return logs[-1].read_text(encoding="utf-8", errors="replace").splitlines()[-n:]
 
 
-def run_status(run_dir: Path) -> RunStatus:
-    """Read every experiment's state and timing from disk."""
+def run_status(run_dir: Path, *, recheck_inputs: bool = True) -> RunStatus:
+    """Read every experiment's state and timing from disk.
+
+    With `recheck_inputs`, data files and model folders are fingerprinted again, so one edited
+    since the last run shows as stale (and why) before the next run.
+    """
     layout = RunLayout(Path(run_dir))
     planned = layout.planned()
+    if recheck_inputs:
+        for entry in planned.values():
+            if isinstance(entry.get("inputs"), dict):
+                entry["inputs"] = current_inputs(entry) or entry["inputs"]
     states, durations, running, reasons = {}, {}, {}, {}
     for experiment_id in layout.experiment_ids():
         files = layout.experiment(experiment_id)
