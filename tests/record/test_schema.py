@@ -55,6 +55,7 @@ def _record() -> dict:
         "started_at": "2026-01-01T00:00:00+00:00",
         "finished_at": "2026-01-01T00:00:02+00:00",
         "labels": ["negative", "positive"],
+        "passes": {},
     }
 
 

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
+import yaml
 
 from benchlab.backends.base import Backend
 from benchlab.backends.requests import LoglikelihoodRequest, LoglikelihoodResult
+from benchlab.config.loader import load_plan
+from benchlab.progress import SilentProgress
+from benchlab.record.layout import RunLayout
 from benchlab.runner.executors import build_executor, executor_names, register_executor
 from benchlab.runner.executors.base import Job, JobOutcome
-from benchlab.runner.passes import DEFAULT_PASSES, build_pass, pass_names, register_pass
+from benchlab.runner.experiment import run_experiment
+from benchlab.runner.passes import (
+    DEFAULT_PASSES,
+    PassContext,
+    build_pass,
+    pass_names,
+    register_pass,
+)
 from benchlab.runner.passes.latency import measure_latency
 from benchlab.tasks.base import EvalContext, Example, Prediction, Task
+from tests.helpers import write_config
 
 BACKEND_SECONDS = 0.02
 
@@ -97,3 +110,32 @@ def test_local_executor_runs_jobs_in_plan_order() -> None:
 
     build_executor("local").execute(jobs, step, lambda o: seen.append(f"done {o.experiment_id}"))
     assert seen == ["step b", "done b", "step a", "done a", "step c", "done c"]
+
+
+class CorrectCountPass:
+    """A toy later pass: reads the evaluate pass's output, as a consistency pass would."""
+
+    name = "toy-correct-count"
+
+    def run(self, context: PassContext) -> int:
+        return sum(bool(p.correct) for p in context.outputs["evaluate"].predictions)
+
+    def summary(self, output: int) -> dict[str, Any]:
+        return {"correct": output}
+
+
+def test_a_new_pass_is_one_class_and_one_registry_line(tmp_path) -> None:
+    register_pass(CorrectCountPass.name, CorrectCountPass)
+    config = write_config(tmp_path / "c.yaml")
+    data = yaml.safe_load(config.read_text())
+    data["matrix"] = {"include": [{"models": ["tiny-llama"], "modes": ["zero-shot"]}]}
+    config.write_text(yaml.safe_dump(data))
+    (spec,) = load_plan(config).experiments
+    files = RunLayout(tmp_path / "run").experiment(spec.id)
+    passes = (*DEFAULT_PASSES, CorrectCountPass.name)
+    results = run_experiment(spec, files, SilentProgress(), lambda line: None, passes=passes)
+    rows = [json.loads(line) for line in files.predictions.read_text().splitlines()]
+    assert results["passes"][CorrectCountPass.name] == {"correct": sum(r["correct"] for r in rows)}
+    assert list(results["passes"]) == ["evaluate", "latency", CorrectCountPass.name]
+    assert results["passes"]["latency"] == results["cost"]["latency_ms"]
+    assert json.loads(files.results.read_text())["passes"] == results["passes"]

@@ -19,6 +19,7 @@ from benchlab.judge.pairwise import PairwiseMetrics
 from benchlab.judge.run import JudgeOutcome
 from benchlab.record.atomic import write_bytes_atomic as _write_atomic
 from benchlab.record.jsonsafe import finite_or_none as _finite
+from benchlab.record.jsonsafe import json_line
 from benchlab.scoring.metric import MetricResult
 
 __all__ = ["TABLE_COLUMNS", "outcome_summary", "write_judge_report"]
@@ -268,7 +269,7 @@ def write_judge_report(
     _write_atomic(paths["table"], table.getvalue().encode("utf-8"))
     if predictions:
         paths["predictions"] = out / "predictions.jsonl"
-        lines = "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in outcome.records)
+        lines = "".join(json_line(r.to_json()) + "\n" for r in outcome.records)
         _write_atomic(paths["predictions"], lines.encode("utf-8"))
     summary = json.dumps(
         _finite(outcome_summary(outcome)), indent=2, ensure_ascii=False, allow_nan=False

@@ -54,7 +54,7 @@ def write_task(task: str, split: str, path: Path, *, size: int, seed: int) -> Pa
             {"id": f"{task}-{split}-{i}", "text": _sentence(rng, lexicons[label]), "label": label}
         )
     rng.shuffle(rows)
-    write_text_atomic(path, "".join(json.dumps(r) + "\n" for r in rows))
+    write_text_atomic(path, "".join(json.dumps(r, allow_nan=False) + "\n" for r in rows))
     return path
 
 

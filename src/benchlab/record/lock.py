@@ -64,7 +64,7 @@ class RunLock:
             "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         os.ftruncate(fd, 0)
-        os.pwrite(fd, (json.dumps(holder) + "\n").encode(), 0)
+        os.pwrite(fd, (json.dumps(holder, allow_nan=False) + "\n").encode(), 0)
         _held[self.path] = (fd, 1)
         return self
 

@@ -151,6 +151,11 @@ class ExperimentRecord(_Record):
     labels: list[str] | None = Field(
         None, description="label names in index order (classification tasks), else null"
     )
+    passes: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="pass name -> digest of its output, for every pass that ran (evaluate, "
+        "latency, later e.g. consistency)",
+    )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON-ready dict, in file key order."""

@@ -16,7 +16,7 @@ from benchlab.record.layout import ExperimentFiles, RunLayout
 from benchlab.record.marker import RunningMarker
 from benchlab.runner.fingerprints import input_fingerprints
 from benchlab.runner.memory import PeakMemory
-from benchlab.runner.passes import DEFAULT_PASSES, PassContext, build_pass
+from benchlab.runner.passes import PassContext, build_pass, passes_for
 from benchlab.runner.recording import build_record
 from benchlab.tasks.registry import build_task
 from benchlab.tasks.subsample import cap_examples
@@ -41,11 +41,12 @@ def run_experiment(
     log: Callable[[str], None],
     *,
     inputs: dict[str, Any] | None = None,
-    passes: Sequence[str] = DEFAULT_PASSES,
+    passes: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Run one experiment and write its files; results.json is written last.
 
-    `inputs` are the fingerprints resume compares (computed here when not given).
+    `inputs` are the fingerprints resume compares (computed here when not given); `passes`
+    default to the registry's choice for the spec (evaluate, then latency).
     """
     started_at = _now()
     inputs = inputs if inputs is not None else input_fingerprints(spec)
@@ -72,10 +73,20 @@ def run_experiment(
         with PeakMemory() as memory:
             prepared = method.prepare(context)
             run = PassContext(
-                spec, task, prepared.backend, eval_examples, prepared.eval_context, progress, log
+                spec,
+                files.root,
+                task,
+                prepared.backend,
+                eval_examples,
+                prepared.eval_context,
+                progress,
+                log,
             )
-            for name in passes:
-                run.outputs[name] = build_pass(name).run(run)
+            summaries = {}
+            for name in passes if passes is not None else passes_for(spec):
+                step = build_pass(name)
+                run.outputs[name] = step.run(run)
+                summaries[name] = step.summary(run.outputs[name])
         predictions = run.outputs["evaluate"].predictions
         metrics = task.metrics(predictions, seed=spec.seed, n_resamples=profile.bootstrap_resamples)
         task.write_artifacts(
@@ -95,6 +106,7 @@ def run_experiment(
             eval_examples=eval_examples,
             train_examples=train,
             inputs=inputs,
+            passes=summaries,
             started_at=started_at,
             finished_at=_now(),
         )

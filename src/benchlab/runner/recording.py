@@ -43,10 +43,11 @@ def build_record(
     eval_examples: Sequence[Example],
     train_examples: Sequence[Example] | None,
     inputs: Mapping[str, Any],
+    passes: Mapping[str, dict[str, Any]],
     started_at: str,
     finished_at: str,
 ) -> ExperimentRecord:
-    """The validated record of a finished experiment (outputs: by pass name)."""
+    """The validated record of a finished experiment (outputs and summaries: by pass name)."""
     evaluation = outputs["evaluate"]
     n = len(evaluation.predictions)
     fingerprints = {"eval": data_fingerprint(eval_examples)}
@@ -91,5 +92,6 @@ def build_record(
             "started_at": started_at,
             "finished_at": finished_at,
             "labels": getattr(task, "label_names", None),
+            "passes": dict(passes),
         }
     )

@@ -5,7 +5,13 @@ Adding a pass is one module with a class that has `name` and `run(context)`, plu
 """
 
 from benchlab.runner.passes.base import EvaluationPass, PassContext
-from benchlab.runner.passes.registry import DEFAULT_PASSES, build_pass, pass_names, register_pass
+from benchlab.runner.passes.registry import (
+    DEFAULT_PASSES,
+    build_pass,
+    pass_names,
+    passes_for,
+    register_pass,
+)
 
 __all__ = [
     "DEFAULT_PASSES",
@@ -13,5 +19,6 @@ __all__ = [
     "PassContext",
     "build_pass",
     "pass_names",
+    "passes_for",
     "register_pass",
 ]

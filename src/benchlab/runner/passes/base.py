@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from benchlab.backends.base import Backend
@@ -20,6 +21,7 @@ class PassContext:
     of the passes that ran before it (by pass name)."""
 
     spec: ExperimentSpec
+    folder: Path  # the experiment's directory, for a pass's own files
     task: Task
     backend: Backend
     examples: Sequence[Example]
@@ -36,4 +38,8 @@ class EvaluationPass(Protocol):
 
     def run(self, context: PassContext) -> Any:
         """Do the pass and return its output (e.g. predictions, latency statistics)."""
+        ...
+
+    def summary(self, output: Any) -> dict[str, Any]:
+        """A JSON-ready digest of the output, kept in the record under `passes.<name>`."""
         ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from benchlab.runner.passes.base import PassContext
 from benchlab.tasks.base import Prediction
@@ -24,6 +25,10 @@ class EvaluatePass:
     """Predictions for the whole eval set, with a progress bar."""
 
     name = "evaluate"
+
+    def summary(self, output: EvaluateOutput) -> dict[str, Any]:
+        """How many predictions, and the seconds they took (the metrics are the record's)."""
+        return {"n": len(output.predictions), "seconds": output.seconds}
 
     def run(self, context: PassContext) -> EvaluateOutput:
         """Evaluate and time the batched run."""

@@ -75,6 +75,10 @@ class LatencyPass:
 
     name = "latency"
 
+    def summary(self, output: LatencyStats) -> dict[str, Any]:
+        """The latency statistics (also the record's cost.latency_ms)."""
+        return output.to_json()
+
     def run(self, context: PassContext) -> LatencyStats:
         """Measure, reusing the method's demonstrations so prompts match the evaluated ones."""
         examples = context.examples[: context.spec.profile.latency_examples]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from benchlab.config.plan import ExperimentSpec
 from benchlab.runner.passes.base import EvaluationPass
 
-__all__ = ["DEFAULT_PASSES", "build_pass", "pass_names", "register_pass"]
+__all__ = ["DEFAULT_PASSES", "build_pass", "pass_names", "passes_for", "register_pass"]
 
 #: The passes every experiment runs, in order (latency after evaluate: the model is warm and
 #: the predictions do not depend on what latency runs).
@@ -21,6 +22,12 @@ def register_pass(name: str, factory: Callable[[], EvaluationPass]) -> None:
     if name in _PASSES:
         raise ValueError(f"evaluation pass {name!r} is already registered")
     _PASSES[name] = factory
+
+
+def passes_for(spec: ExperimentSpec) -> tuple[str, ...]:
+    """The passes an experiment runs: the defaults (the place to switch on a later pass, e.g.
+    consistency sampling when the spec asks for M samples)."""
+    return DEFAULT_PASSES
 
 
 def pass_names() -> list[str]:
