@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from benchlab.cli.main import app
 from benchlab.errors import BenchlabError
-from benchlab.record.lock import RunLock, RunLockedError
+from benchlab.record.lock import RunLock, RunLockedError, active_holder
 from tests.helpers import write_config
 
 HOLD = textwrap.dedent(
@@ -39,8 +39,10 @@ def hold_lock(run_dir: Path) -> subprocess.Popen:
 
 
 def test_a_second_holder_is_refused_naming_the_first(tmp_path: Path) -> None:
+    assert active_holder(tmp_path) is None
     holder = hold_lock(tmp_path)
     try:
+        assert f"pid {holder.pid}" in (active_holder(tmp_path) or "")
         with pytest.raises(RunLockedError) as caught, RunLock(tmp_path):
             pass
         message = str(caught.value)
@@ -50,6 +52,7 @@ def test_a_second_holder_is_refused_naming_the_first(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+    assert active_holder(tmp_path) is None
     with RunLock(tmp_path):  # the kernel released the dead holder's lock
         pass
 

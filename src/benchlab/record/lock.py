@@ -17,7 +17,7 @@ from pathlib import Path
 
 from benchlab.errors import BenchlabError
 
-__all__ = ["RunLock", "RunLockedError", "lock_holder"]
+__all__ = ["RunLock", "RunLockedError", "active_holder", "lock_holder"]
 
 LOCK_NAME = "run.lock"
 _held: dict[Path, tuple[int, int]] = {}  # resolved lock path -> (fd, depth) in this process
@@ -34,6 +34,27 @@ def lock_holder(run_dir: Path) -> str:
         return f"host {data['host']}, pid {data['pid']}, since {data['since']}"
     except (OSError, ValueError, KeyError, TypeError):
         return "an unknown process"
+
+
+def active_holder(run_dir: Path) -> str | None:
+    """The holder of the lock if a run is working in the directory now, else None.
+
+    Probes with a shared lock on a read-only descriptor: nothing is written.
+    """
+    path = (Path(run_dir) / LOCK_NAME).resolve()
+    if path in _held:
+        return lock_holder(run_dir)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return lock_holder(run_dir)
+    finally:
+        os.close(fd)  # closing drops the probe's shared lock
+    return None
 
 
 class RunLock:

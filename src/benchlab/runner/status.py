@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.table import Table
 
 from benchlab.record.layout import RunLayout
+from benchlab.record.lock import active_holder
 from benchlab.record.marker import read_marker
 from benchlab.record.state import experiment_state
 from benchlab.runner.fingerprints import current_inputs
@@ -33,6 +34,7 @@ class RunStatus:
     durations: dict[str, float]
     running_since: dict[str, datetime]
     reasons: dict[str, str]
+    holder: str | None = None  # the `benchlab run` working in the directory now, if any
 
     def counts(self) -> Counter:
         """How many experiments are in each state."""
@@ -49,6 +51,8 @@ class RunStatus:
         """One line: counts, elapsed of the running experiment, ETA."""
         counts = ", ".join(f"{n} {state}" for state, n in sorted(self.counts().items()))
         parts = [counts]
+        if self.holder:
+            parts.append(f"run in progress ({self.holder})")
         now = datetime.now(timezone.utc)
         for experiment_id, since in self.running_since.items():
             parts.append(f"{experiment_id} running for {(now - since).total_seconds():.0f}s")
@@ -109,4 +113,4 @@ def run_status(run_dir: Path, *, recheck_inputs: bool = True) -> RunStatus:
             since = _parse((read_marker(files.running) or {}).get("started_at"))
             if since:
                 running[experiment_id] = since
-    return RunStatus(layout, states, durations, running, reasons)
+    return RunStatus(layout, states, durations, running, reasons, active_holder(layout.root))
