@@ -24,9 +24,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write analysis/ (CSV, PNG, summary, report.html) for a complete or partial run."""
-        from benchlab.errors import BenchlabError
+        from benchlab.record.layout import RunLayout
         from benchlab.report.build import build_report
 
-        if not run_dir.is_dir():
-            raise BenchlabError(f"run directory not found: {run_dir}")
+        RunLayout(run_dir).require_run()
         typer.echo(f"report: {build_report(run_dir, baseline=baseline)}")

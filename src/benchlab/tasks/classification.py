@@ -6,7 +6,6 @@ by log-likelihood, so every example gets a valid label and results are determini
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,6 +19,7 @@ from benchlab.backends.requests import (
     LoglikelihoodResult,
 )
 from benchlab.errors import DataError
+from benchlab.record.jsonsafe import finite_or_none
 from benchlab.scoring.classification import classification_metrics
 from benchlab.scoring.metric import MetricResult, metric_with_ci
 from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task, TrainingPair
@@ -246,7 +246,7 @@ class ClassificationTask(Task):
 
 
 def _finite(value: float) -> float | None:
-    return round(float(value), 6) if math.isfinite(value) else None
+    return finite_or_none(round(float(value), 6))
 
 
 def build_classification(name: str, options: Mapping[str, Any]) -> ClassificationTask:
