@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "status": (
         "benchlab.cli.status",
-        "Done / failed / running / pending per experiment, elapsed, ETA, last log lines.",
+        "State per experiment (stale ones with why), elapsed, ETA, last log lines.",
     ),
     "list": ("benchlab.cli.catalog", "Print the available tasks, modes and backends."),
     "report": (
