@@ -23,9 +23,8 @@ METEOR_JAR_ENV = "BENCHLAB_METEOR_JAR"
 
 
 def find_meteor_jar(explicit: str | Path | None = None) -> Path | None:
-    """The Meteor 1.5 jar to use, or None when it or Java is missing."""
-    if shutil.which("java") is None:
-        return None
+    """The Meteor 1.5 jar to use, or None when it or Java is missing (an explicit jar must run)."""
+    has_java = shutil.which("java") is not None
     if explicit is not None:
         path = Path(explicit)
         if not path.is_file():
@@ -33,7 +32,14 @@ def find_meteor_jar(explicit: str | Path | None = None) -> Path | None:
                 f"METEOR jar {path} does not exist; pass the path of meteor-1.5.jar "
                 "(it ships inside the pycocoevalcap package) or leave the option out"
             )
+        if not has_java:
+            raise BackendUnavailableError(
+                f"METEOR jar {path} needs Java, and `java` is not on PATH; install a JRE "
+                "(e.g. apt-get install default-jre-headless) or leave the option out"
+            )
         return path
+    if not has_java:
+        return None
     from_env = os.environ.get(METEOR_JAR_ENV)
     if from_env and Path(from_env).is_file():
         return Path(from_env)

@@ -6,8 +6,9 @@ reproduces the tokens that survive that filter: words split from trailing punctu
 split off (`dog's` -> `dog 's`, `can't` -> `ca n't`, `cannot` -> `can not`, `gonna` -> `gon na`),
 numbers and times kept whole (`10:30`, `1,000`, `-3`) but split from symbols (`$ 5.50`,
 `3.5 %`), hyphenated words kept (`black-and-white`), acronyms and the lexer's abbreviations
-keeping their period (`u.s.`, `mr.`), square brackets kept as `-lsb-` / `-rsb-` (only round and
-curly brackets are in the drop list), unicode dashes and quotes normalised, then lowercased.
+keeping their period (`u.s.`, `mr.`), brackets kept as `-lrb-`, `-rsb-`... (pycocoevalcap's drop
+list spells them in upper case, which -lowerCase output never matches), unicode dashes and quotes
+normalised, then lowercased.
 Chunks between spaces are tokenized independently and memoised, which is where the speed is.
 """
 
@@ -16,34 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["PUNCTUATIONS", "ptb_tokenize", "ptb_tokens"]
+__all__ = ["PUNCTUATIONS", "clear_token_cache", "ptb_tokenize", "ptb_tokens"]
 
-# The tokens pycocoevalcap removes after the Java tokenizer (tokenizer/ptbtokenizer.py); the
-# bracket tokens also in the lowercase form -lowerCase gives them.
+# The tokens pycocoevalcap removes after the Java tokenizer (tokenizer/ptbtokenizer.py). The
+# bracket tokens are listed upper-case but -lowerCase emits `-lrb-`, so brackets survive.
 PUNCTUATIONS = frozenset(
-    [
-        "''",
-        "'",
-        "``",
-        "`",
-        "-LRB-",
-        "-RRB-",
-        "-LCB-",
-        "-RCB-",
-        ".",
-        "?",
-        "!",
-        ",",
-        ":",
-        "-",
-        "--",
-        "...",
-        ";",
-        "-lrb-",
-        "-rrb-",
-        "-lcb-",
-        "-rcb-",
-    ]
+    ["''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-", ".", "?", "!", ",", ":", "-"]
+    + ["--", "...", ";"]
 )
 
 # Abbreviations whose period the lexer keeps in any case (Mr. / MR. / mr.).
@@ -104,6 +84,8 @@ def _split_clitics(word: str) -> list[str]:
         return [word[:cut], word[cut:]]
     if "'" not in word:
         return [word]
+    if lower.startswith("y'") and len(word) > 2:  # y'all -> y' all
+        return [word[:2], *_split_clitics(word[2:])]
     if lower.endswith("n't") and len(word) > 3:
         return [*_split_clitics(word[:-3]), word[-3:]]
     for clitic in _CLITICS:
@@ -224,6 +206,11 @@ def _kept_tokens(chunk: str) -> tuple[str, ...]:
         if len(_CACHE) < _CACHE_LIMIT:
             _CACHE[chunk] = cached
     return cached
+
+
+def clear_token_cache() -> None:
+    """Forget memoised chunks (to free memory, or to time the tokenizer from cold)."""
+    _CACHE.clear()
 
 
 def ptb_tokens(caption: str) -> list[str]:
