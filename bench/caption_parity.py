@@ -27,16 +27,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from caption_hard_cases import HARD_CASES  # noqa: E402
+from caption_hard_cases import HARD_CASES
 
-from benchlab.scoring.caption import (  # noqa: E402
+from benchlab.scoring.caption import (
     find_meteor_jar,
     load_candidates,
     load_references,
     ptb_tokenize,
     score_captions,
 )
-from benchlab.scoring.caption.tokenizer import clear_token_cache  # noqa: E402
+from benchlab.scoring.caption.tokenizer import clear_token_cache
 
 DATA = Path(
     os.environ.get("BENCHLAB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -148,7 +148,7 @@ def five_thousand_images() -> tuple[dict[Any, str], dict[Any, list[str]]]:
             else:
                 chosen = (copy - 1) % len(refs)
                 big_candidates[new_id] = refs[chosen]
-                big_references[new_id] = [caption] + refs[:chosen] + refs[chosen + 1 :]
+                big_references[new_id] = [caption, *refs[:chosen], *refs[chosen + 1 :]]
     return big_candidates, big_references
 
 

@@ -21,10 +21,7 @@ __all__ = ["PUNCTUATIONS", "clear_token_cache", "ptb_tokenize", "ptb_tokens"]
 
 # The tokens pycocoevalcap removes after the Java tokenizer (tokenizer/ptbtokenizer.py). The
 # bracket tokens are listed upper-case but -lowerCase emits `-lrb-`, so brackets survive.
-PUNCTUATIONS = frozenset(
-    ["''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-", ".", "?", "!", ",", ":", "-"]
-    + ["--", "...", ";"]
-)
+PUNCTUATIONS = frozenset("'' ' `` ` -LRB- -RRB- -LCB- -RCB- . ? ! , : - -- ... ;".split())
 
 # Abbreviations whose period the lexer keeps in any case (Mr. / MR. / mr.).
 _ABBREVIATIONS = frozenset(
