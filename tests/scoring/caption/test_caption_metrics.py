@@ -8,19 +8,26 @@ import random
 import pytest
 
 from benchlab.scoring.caption import (
+    CorpusNgrams,
     bleu_from_stats,
     bleu_stats,
     cider_d_scores,
     lcs_length,
-    ngram_counts,
     rouge_l,
     score_captions,
 )
 
 
+def _stats(candidate: str, references: list[str]) -> list[float]:
+    return bleu_stats(CorpusNgrams.build([candidate], [references]))[0].tolist()
+
+
 def _bleu(candidate: str, references: list[str]) -> list[float]:
-    stats = bleu_stats(ngram_counts(candidate), [ngram_counts(r) for r in references])
-    return bleu_from_stats(stats)
+    return bleu_from_stats(_stats(candidate, references))
+
+
+def _cider(candidates: list[str], references: list[list[str]]) -> list[float]:
+    return cider_d_scores(CorpusNgrams.build(candidates, references)).tolist()
 
 
 def test_bleu_hand_computed_precisions() -> None:
@@ -40,13 +47,13 @@ def test_bleu_brevity_penalty_uses_the_closest_reference_length() -> None:
 
 
 def test_bleu_closest_length_tie_takes_the_shorter_reference() -> None:
-    stats = bleu_stats(ngram_counts("a b c"), [ngram_counts("a b"), ngram_counts("a b c d")])
-    assert stats[:2] == [3, 2]
+    assert _stats("a b c", ["a b", "a b c d"])[:2] == [3, 2]
 
 
 def test_bleu_clips_repeated_words_at_the_reference_count() -> None:
-    stats = bleu_stats(ngram_counts("the the the the"), [ngram_counts("the cat the mat")])
-    assert stats[2 + 4] == 2  # correct unigrams: min(4, 2)
+    stats = _stats("the the the the", ["the cat the mat", "the dog"])
+    assert stats[2 + 4] == 2  # correct unigrams: min(4, highest reference count 2)
+    assert stats[2:6] == [4, 3, 2, 1]  # guesses per order
 
 
 def test_corpus_bleu_sums_counts_rather_than_averaging_images() -> None:
@@ -93,9 +100,7 @@ def test_rouge_l_takes_best_precision_and_recall_from_different_references() -> 
 
 def test_cider_d_hand_computed_two_images() -> None:
     # N = 2 images, every n-gram in one image's references: idf = log 2 for all of them.
-    candidates = [ngram_counts("a b"), ngram_counts("c")]
-    references = [[ngram_counts("a b")], [ngram_counts("c d")]]
-    first, second = cider_d_scores(candidates, references)
+    first, second = _cider(["a b", "c"], [["a b"], ["c d"]])
     # Image 1: unigram and bigram cosines are 1, no 3/4-grams: mean (1 + 1 + 0 + 0) / 4 x 10.
     assert first == pytest.approx(5.0, rel=1e-12)
     # Image 2: unigram cosine 1/sqrt(2); bigram counts 0 vs 1 give the penalty e^(-1/72).
@@ -104,17 +109,25 @@ def test_cider_d_hand_computed_two_images() -> None:
 
 def test_cider_d_clips_candidate_weights_at_the_reference() -> None:
     # Repeating a matching word cannot raise CIDEr-D above the unrepeated candidate's.
-    refs = [[ngram_counts("a dog runs")], [ngram_counts("a cat sits")], [ngram_counts("x y")]]
-    plain = cider_d_scores([ngram_counts("dog"), ngram_counts("x"), ngram_counts("y")], refs)
-    repeated = cider_d_scores(
-        [ngram_counts("dog dog dog"), ngram_counts("x"), ngram_counts("y")], refs
-    )
+    refs = [["a dog runs"], ["a cat sits"], ["x y"]]
+    plain = _cider(["dog", "x", "y"], refs)
+    repeated = _cider(["dog dog dog", "x", "y"], refs)
     assert repeated[0] < plain[0]
+
+
+def test_cider_d_length_is_the_bigram_count() -> None:
+    # coco-caption's length counts bigrams: an empty candidate (0 bigrams) and a one-word
+    # candidate (0 bigrams) get the same Gaussian penalty against a 3-word reference.
+    refs = [["p q r"], ["s t u"]]
+    assert _cider(["", "s"], refs)[0] == 0.0
+    penalty = math.exp(-(2**2) / (2 * 6.0**2))
+    # "p" vs "p q r": unigram cosine 1/sqrt(3), no bigram on the candidate side.
+    assert _cider(["p", "s"], refs)[0] == pytest.approx(10 / 4 / math.sqrt(3) * penalty)
 
 
 def test_cider_d_on_one_image_is_zero() -> None:
     # log(N) - log(df) = log 1 - log 1 = 0 for every reference n-gram: a known CIDEr property.
-    assert cider_d_scores([ngram_counts("a b c")], [[ngram_counts("a b c")]]) == [0.0]
+    assert _cider(["a b c"], [["a b c"]]) == [0.0]
 
 
 def test_score_captions_names_and_tokenizes() -> None:

@@ -12,7 +12,7 @@ from benchlab.scoring.caption.intervals import (
     metric_intervals,
 )
 from benchlab.scoring.caption.meteor import find_meteor_jar, meteor_scores
-from benchlab.scoring.caption.ngrams import ngram_counts
+from benchlab.scoring.caption.ngrams import CorpusNgrams
 from benchlab.scoring.caption.rouge import lcs_length, rouge_l
 from benchlab.scoring.caption.tokenizer import PUNCTUATIONS, ptb_tokenize, ptb_tokens
 
@@ -21,6 +21,7 @@ __all__ = [
     "METRIC_NAMES",
     "PUNCTUATIONS",
     "CaptionScores",
+    "CorpusNgrams",
     "MetricValue",
     "bleu_from_stats",
     "bleu_stats",
@@ -32,7 +33,6 @@ __all__ = [
     "load_references",
     "meteor_scores",
     "metric_intervals",
-    "ngram_counts",
     "ptb_tokenize",
     "ptb_tokens",
     "rouge_l",

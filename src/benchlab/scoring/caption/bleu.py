@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from benchlab.scoring.caption.ngrams import ORDER, NgramCounts
+from benchlab.scoring.caption.ngrams import ORDER, CorpusNgrams
 
 __all__ = ["BLEU_NAMES", "bleu_from_stats", "bleu_stats", "bleu_stats_batch"]
 
@@ -23,21 +23,42 @@ _SMALL = 1e-9
 _TINY = 1e-15
 
 
-def bleu_stats(candidate: NgramCounts, references: Sequence[NgramCounts]) -> list[float]:
-    """[testlen, reflen, guess_1..4, correct_1..4] for one image, from n-gram counts."""
-    lengths = [ref[0].total() for ref in references]
-    testlen = candidate[0].total()
-    reflen = min((abs(length - testlen), length) for length in lengths)[1]
-    correct = []
-    for k in range(_ORDER):
-        orders = [ref[k] for ref in references]
-        matched = 0
-        for gram, count in candidate[k].items():
-            best = max([order.get(gram, 0) for order in orders])
-            matched += count if count < best else best
-        correct.append(matched)
-    guess = [max(0, testlen - k + 1) for k in range(1, _ORDER + 1)]
-    return [testlen, reflen, *guess, *correct]
+def _closest_reference_length(ngrams: CorpusNgrams, testlen: np.ndarray) -> np.ndarray:
+    """Per image, the reference length closest to the candidate's (the shorter one on ties)."""
+    ref_lengths = ngrams.lengths[ngrams.n_images :]
+    span = int(ref_lengths.max(initial=0)) + 1
+    distance = np.abs(ref_lengths - testlen[ngrams.ref_image])
+    closest = np.minimum.reduceat(distance * span + ref_lengths, ngrams.ref_start - ngrams.n_images)
+    return closest % span
+
+
+def _clipped_matches(ngrams: CorpusNgrams) -> np.ndarray:
+    """Per image and order, candidate n-gram counts clipped at their highest reference count."""
+    candidate = ngrams.is_candidate
+    reference = ~candidate
+    ref_images = ngrams.ref_image[ngrams.sentence[reference] - ngrams.n_images]
+    ref_keys = ref_images * ngrams.n_grams + ngrams.gram[reference]
+    by_key = np.argsort(ref_keys, kind="stable")
+    sorted_keys = ref_keys[by_key]
+    first = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    keys = sorted_keys[first]
+    highest = np.maximum.reduceat(ngrams.count[reference][by_key], first) if first.size else first
+    images = ngrams.sentence[candidate]
+    wanted = images * ngrams.n_grams + ngrams.gram[candidate]
+    at = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
+    found = keys[at] == wanted if keys.size else np.zeros(wanted.size, dtype=bool)
+    clipped = np.minimum(ngrams.count[candidate], np.where(found, highest[at], 0))
+    slots = images * _ORDER + ngrams.order[candidate]
+    return np.bincount(slots, clipped, minlength=ngrams.n_images * _ORDER).reshape(-1, _ORDER)
+
+
+def bleu_stats(ngrams: CorpusNgrams) -> np.ndarray:
+    """Per image [testlen, reflen, guess_1..4, correct_1..4], as bleu_scorer's cook_test."""
+    testlen = ngrams.lengths[: ngrams.n_images]
+    reflen = _closest_reference_length(ngrams, testlen)
+    guess = np.maximum(0, testlen[:, None] - np.arange(_ORDER)[None, :])
+    correct = _clipped_matches(ngrams)
+    return np.column_stack([testlen, reflen, guess, correct]).astype(float)
 
 
 def bleu_from_stats(totals: Sequence[float]) -> list[float]:

@@ -9,75 +9,67 @@ computed once from the full corpus, so per-image scores can be resampled with th
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Sequence
-from typing import Any
+import numpy as np
 
-from benchlab.scoring.caption.ngrams import ORDER, NgramCounts
+from benchlab.scoring.caption.ngrams import ORDER, CorpusNgrams, sorted_unique
 
 __all__ = ["SIGMA", "cider_d_scores", "document_frequency"]
 
 SIGMA = 6.0
-# A sentence's TF-IDF vector: weights and norm per n-gram order, and its bigram count.
-Vector = tuple[list[dict[Any, float]], list[float], int]
 
 
-def document_frequency(references: Sequence[Sequence[NgramCounts]]) -> list[Counter[Any]]:
-    """Per order, the number of images whose references contain each n-gram."""
-    frequency: list[Counter[Any]] = [Counter() for _ in range(ORDER)]
-    for refs in references:
-        for k in range(ORDER):
-            if len(refs) == 1:
-                frequency[k].update(refs[0][k].keys())
-            else:
-                frequency[k].update(set().union(*(ref[k].keys() for ref in refs)))
-    return frequency
+def document_frequency(ngrams: CorpusNgrams) -> np.ndarray:
+    """For each n-gram id, the number of images whose references contain it."""
+    reference = ~ngrams.is_candidate
+    images = ngrams.ref_image[ngrams.sentence[reference] - ngrams.n_images]
+    pairs, _, _ = sorted_unique(images * ngrams.n_grams + ngrams.gram[reference])
+    return np.bincount(pairs % ngrams.n_grams, minlength=ngrams.n_grams)
 
 
-def _vector(counts: NgramCounts, idf: list[dict[Any, float]], unseen: float) -> Vector:
-    """TF-IDF weights and norm per order, and the bigram count (coco-caption's length)."""
-    weights = []
-    for k in range(ORDER):
-        table = idf[k]
-        weights.append({gram: tf * table.get(gram, unseen) for gram, tf in counts[k].items()})
-    norms = [math.hypot(*order.values()) for order in weights]
-    return weights, norms, counts[1].total()
+def _reference_weights(ngrams: CorpusNgrams, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (reference sentence, n-gram) keys and their TF-IDF weights, for lookups."""
+    reference = ~ngrams.is_candidate
+    keys = ngrams.sentence[reference] * ngrams.n_grams + ngrams.gram[reference]
+    by_key = np.argsort(keys, kind="stable")
+    return keys[by_key], weights[reference][by_key]
 
 
-def _similarity(hyp: Vector, ref: Vector, sigma: float) -> float:
-    """Sum over n of the clipped cosine between candidate and one reference, length-penalised."""
-    hyp_weights, hyp_norms, hyp_length = hyp
-    ref_weights, ref_norms, ref_length = ref
-    delta = float(hyp_length - ref_length)
-    penalty = math.exp(-(delta**2) / (2 * sigma**2))
-    total = 0.0
-    for k in range(ORDER):
-        other = ref_weights[k]
-        value = 0.0
-        for gram, weight in hyp_weights[k].items():
-            if gram in other:
-                theirs = other[gram]
-                value += (weight if weight < theirs else theirs) * theirs
-        if hyp_norms[k] != 0 and ref_norms[k] != 0:
-            value /= hyp_norms[k] * ref_norms[k]
-        total += value * penalty
-    return total
+def _clipped_products(ngrams: CorpusNgrams, weights: np.ndarray) -> np.ndarray:
+    """Per reference sentence and order: sum of min(w_candidate, w_ref) * w_ref over n-grams."""
+    keys, ref_weights = _reference_weights(ngrams, weights)
+    candidate = np.flatnonzero(ngrams.is_candidate)
+    images = ngrams.sentence[candidate]
+    repeats = ngrams.ref_count[images]
+    entry = np.repeat(candidate, repeats)
+    nth = np.arange(entry.size) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    ref_sentence = ngrams.ref_start[ngrams.sentence[entry]] + nth
+    wanted = ref_sentence * ngrams.n_grams + ngrams.gram[entry]
+    at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
+    theirs = np.where(keys[at] == wanted, ref_weights[at], 0.0)
+    products = np.minimum(weights[entry], theirs) * theirs
+    first_ref = ngrams.n_images
+    slots = (ref_sentence - first_ref) * ORDER + ngrams.order[entry]
+    n_refs = ngrams.lengths.size - first_ref
+    return np.bincount(slots, products, minlength=n_refs * ORDER).reshape(-1, ORDER)
 
 
-def cider_d_scores(
-    candidates: Sequence[NgramCounts],
-    references: Sequence[Sequence[NgramCounts]],
-    *,
-    sigma: float = SIGMA,
-) -> list[float]:
-    """Per-image CIDEr-D from n-gram counts; the corpus score is their mean."""
-    frequency = document_frequency(references)
-    ref_len = math.log(float(len(references)))
-    idf = [{gram: ref_len - math.log(max(1.0, df)) for gram, df in f.items()} for f in frequency]
-    scores = []
-    for candidate, refs in zip(candidates, references, strict=True):
-        hyp = _vector(candidate, idf, ref_len)
-        total = sum(_similarity(hyp, _vector(ref, idf, ref_len), sigma) for ref in refs)
-        scores.append(total / ORDER / len(refs) * 10.0)
-    return scores
+def cider_d_scores(ngrams: CorpusNgrams, *, sigma: float = SIGMA) -> np.ndarray:
+    """Per-image CIDEr-D; the corpus score is their mean."""
+    ref_len = np.log(float(ngrams.n_images))
+    idf = ref_len - np.log(np.maximum(1.0, document_frequency(ngrams)))
+    weights = ngrams.count * idf[ngrams.gram]
+    slots = ngrams.sentence * ORDER + ngrams.order
+    sentences = ngrams.lengths.size
+    norms = np.sqrt(np.bincount(slots, weights**2, minlength=sentences * ORDER))
+    norms = norms.reshape(-1, ORDER)
+    bigrams = np.maximum(ngrams.lengths - 1, 0)  # coco-caption's "length": the bigram count
+    ref_image = ngrams.ref_image
+    values = _clipped_products(ngrams, weights)
+    denominator = norms[ref_image] * norms[ngrams.n_images :]
+    both = (norms[ref_image] != 0) & (norms[ngrams.n_images :] != 0)
+    values = np.where(both, values / np.where(both, denominator, 1.0), values)
+    delta = (bigrams[ref_image] - bigrams[ngrams.n_images :]).astype(float)
+    penalty = np.exp(-(delta**2) / (2 * sigma**2))
+    per_reference = (values * penalty[:, None]).sum(axis=1)
+    totals = np.bincount(ref_image, per_reference, minlength=ngrams.n_images)
+    return totals / ORDER / ngrams.ref_count * 10.0

@@ -19,7 +19,7 @@ import numpy as np
 from benchlab.scoring.caption.bleu import BLEU_NAMES, bleu_from_stats, bleu_stats
 from benchlab.scoring.caption.cider import cider_d_scores
 from benchlab.scoring.caption.meteor import find_meteor_jar, meteor_scores
-from benchlab.scoring.caption.ngrams import ngram_counts
+from benchlab.scoring.caption.ngrams import CorpusNgrams
 from benchlab.scoring.caption.rouge import rouge_l
 from benchlab.scoring.caption.tokenizer import ptb_tokenize
 
@@ -94,6 +94,11 @@ def _score(
 ) -> CaptionScores:
     """`score_captions` with the collector paused."""
     image_ids = list(candidates)
+    if not image_ids:
+        raise ValueError("no candidate captions to score")
+    missing = [i for i in image_ids if not references.get(i)]
+    if missing:
+        raise ValueError(f"images without reference captions: {missing[:5]}")
     raw_candidates = [candidates[i] for i in image_ids]
     raw_references = [list(references[i]) for i in image_ids]
     if tokenized:
@@ -102,13 +107,11 @@ def _score(
         hyps = ptb_tokenize(raw_candidates)
         refs = [ptb_tokenize(r) for r in raw_references]
     advance(len(image_ids))
-    hyp_counts = [ngram_counts(h) for h in hyps]
-    ref_counts = [[ngram_counts(r) for r in image_refs] for image_refs in refs]
-    pairs = zip(hyp_counts, ref_counts, strict=True)
-    stats = np.array([bleu_stats(h, r) for h, r in pairs], dtype=float)
+    ngrams = CorpusNgrams.build(hyps, refs)
+    stats = bleu_stats(ngrams)
     rouge = np.array([rouge_l(h, r) for h, r in zip(hyps, refs, strict=True)])
     advance(len(image_ids))
-    cider = np.array(cider_d_scores(hyp_counts, ref_counts))
+    cider = cider_d_scores(ngrams)
     advance(len(image_ids))
     corpus = dict(zip(BLEU_NAMES, bleu_from_stats(stats.sum(axis=0).tolist()), strict=True))
     per_image = {"ROUGE_L": rouge, "CIDEr": cider}

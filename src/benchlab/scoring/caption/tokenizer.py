@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import chain
 
 __all__ = ["PUNCTUATIONS", "clear_token_cache", "ptb_tokenize", "ptb_tokens"]
 
@@ -212,12 +213,9 @@ def clear_token_cache() -> None:
 
 def ptb_tokens(caption: str) -> list[str]:
     """The tokens pycocoevalcap keeps for a caption: PTB-tokenized, lowercased, no punctuation."""
-    tokens: list[str] = []
-    for chunk in caption.split():
-        tokens.extend(_kept_tokens(chunk))
-    return tokens
+    return list(chain.from_iterable(map(_kept_tokens, caption.split())))
 
 
 def ptb_tokenize(captions: Iterable[str]) -> list[str]:
     """Each caption as pycocoevalcap's tokenizer returns it: kept tokens joined by one space."""
-    return [" ".join(ptb_tokens(caption)) for caption in captions]
+    return [" ".join(chain.from_iterable(map(_kept_tokens, c.split()))) for c in captions]
