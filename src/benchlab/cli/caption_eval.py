@@ -31,6 +31,7 @@ def caption_eval(
     from benchlab.errors import DataError
     from benchlab.progress import SilentProgress
     from benchlab.scoring.caption import (
+        find_meteor_jar,
         load_candidates,
         load_references,
         metric_intervals,
@@ -48,9 +49,11 @@ def caption_eval(
                 f"in {refs_path}; score only images that are annotated there (ids must match "
                 "in type too: 42 and '42' differ)"
             )
+    jar = None if meteor is False else find_meteor_jar(None if meteor is True else meteor)
+    steps = (4 if jar else 3) * len(candidates)
     progress = progress or SilentProgress()
-    with progress.track("scoring captions", 3 * len(candidates)) as advance:
-        scores = score_captions(candidates, references, meteor=meteor, advance=advance)
+    with progress.track("scoring captions", steps) as advance:
+        scores = score_captions(candidates, references, meteor=jar or False, advance=advance)
     with progress.track("bootstrap CIs", None):
         values = metric_intervals(scores, n_resamples=n_resamples, seed=seed)
     return {"metrics": {name: value.to_json() for name, value in values.items()}}

@@ -34,21 +34,13 @@ def _closest_reference_length(ngrams: CorpusNgrams, testlen: np.ndarray) -> np.n
 
 def _clipped_matches(ngrams: CorpusNgrams) -> np.ndarray:
     """Per image and order, candidate n-gram counts clipped at their highest reference count."""
-    candidate = ngrams.is_candidate
-    reference = ~candidate
-    ref_images = ngrams.ref_image[ngrams.sentence[reference] - ngrams.n_images]
-    ref_keys = ref_images * ngrams.n_grams + ngrams.gram[reference]
-    by_key = np.argsort(ref_keys, kind="stable")
-    sorted_keys = ref_keys[by_key]
-    first = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    keys = sorted_keys[first]
-    highest = np.maximum.reduceat(ngrams.count[reference][by_key], first) if first.size else first
-    images = ngrams.sentence[candidate]
-    wanted = images * ngrams.n_grams + ngrams.gram[candidate]
-    at = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
-    found = keys[at] == wanted if keys.size else np.zeros(wanted.size, dtype=bool)
-    clipped = np.minimum(ngrams.count[candidate], np.where(found, highest[at], 0))
-    slots = images * _ORDER + ngrams.order[candidate]
+    entry, _, ref_entry = ngrams.matches
+    in_reference = np.where(ref_entry >= 0, ngrams.count[ref_entry], 0)
+    split = ngrams.first_reference_entry
+    group_starts = np.flatnonzero(np.r_[True, entry[1:] != entry[:-1]])
+    highest = np.maximum.reduceat(in_reference, group_starts)
+    clipped = np.minimum(ngrams.count[:split], highest)
+    slots = ngrams.sentence[:split] * _ORDER + ngrams.order[:split]
     return np.bincount(slots, clipped, minlength=ngrams.n_images * _ORDER).reshape(-1, _ORDER)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchlab.scoring.caption.ngrams import ORDER, CorpusNgrams, sorted_unique
+from benchlab.scoring.caption.ngrams import ORDER, CorpusNgrams
 
 __all__ = ["SIGMA", "cider_d_scores", "document_frequency"]
 
@@ -20,36 +20,20 @@ SIGMA = 6.0
 
 def document_frequency(ngrams: CorpusNgrams) -> np.ndarray:
     """For each n-gram id, the number of images whose references contain it."""
-    reference = ~ngrams.is_candidate
-    images = ngrams.ref_image[ngrams.sentence[reference] - ngrams.n_images]
-    pairs, _, _ = sorted_unique(images * ngrams.n_grams + ngrams.gram[reference])
+    split = ngrams.first_reference_entry
+    images = ngrams.ref_image[ngrams.sentence[split:] - ngrams.n_images]
+    pairs = np.sort(images * ngrams.n_grams + ngrams.gram[split:])
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
     return np.bincount(pairs % ngrams.n_grams, minlength=ngrams.n_grams)
-
-
-def _reference_weights(ngrams: CorpusNgrams, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted (reference sentence, n-gram) keys and their TF-IDF weights, for lookups."""
-    reference = ~ngrams.is_candidate
-    keys = ngrams.sentence[reference] * ngrams.n_grams + ngrams.gram[reference]
-    by_key = np.argsort(keys, kind="stable")
-    return keys[by_key], weights[reference][by_key]
 
 
 def _clipped_products(ngrams: CorpusNgrams, weights: np.ndarray) -> np.ndarray:
     """Per reference sentence and order: sum of min(w_candidate, w_ref) * w_ref over n-grams."""
-    keys, ref_weights = _reference_weights(ngrams, weights)
-    candidate = np.flatnonzero(ngrams.is_candidate)
-    images = ngrams.sentence[candidate]
-    repeats = ngrams.ref_count[images]
-    entry = np.repeat(candidate, repeats)
-    nth = np.arange(entry.size) - np.repeat(np.cumsum(repeats) - repeats, repeats)
-    ref_sentence = ngrams.ref_start[ngrams.sentence[entry]] + nth
-    wanted = ref_sentence * ngrams.n_grams + ngrams.gram[entry]
-    at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
-    theirs = np.where(keys[at] == wanted, ref_weights[at], 0.0)
+    entry, ref_sentence, ref_entry = ngrams.matches
+    theirs = np.where(ref_entry >= 0, weights[ref_entry], 0.0)
     products = np.minimum(weights[entry], theirs) * theirs
-    first_ref = ngrams.n_images
-    slots = (ref_sentence - first_ref) * ORDER + ngrams.order[entry]
-    n_refs = ngrams.lengths.size - first_ref
+    slots = (ref_sentence - ngrams.n_images) * ORDER + ngrams.order[entry]
+    n_refs = ngrams.lengths.size - ngrams.n_images
     return np.bincount(slots, products, minlength=n_refs * ORDER).reshape(-1, ORDER)
 
 

@@ -8,9 +8,7 @@ runs. The per-image statistics are what `benchlab.scoring.caption.intervals` res
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,19 +51,6 @@ def _noop(_: int = 1) -> None:
     """Progress callback that reports nothing."""
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: scoring makes ~10 small dicts per caption, no cycles,
-    and collections triggered by those allocations would otherwise double the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def score_captions(
     candidates: Mapping[Hashable, str],
     references: Mapping[Hashable, Sequence[str]],
@@ -77,22 +62,9 @@ def score_captions(
     """Score one caption per image against that image's references, over the candidates' images.
 
     `meteor` is True (use the jar if Java and the jar are found), False (skip), or a jar path.
-    `advance` is called with a step count as work progresses (3 steps per image in total).
-    Every candidate image must have at least one reference (checked by the caller's loader).
+    `advance` is called with a step count as work progresses: 3 steps per image, plus one per
+    image while METEOR runs. Every candidate image needs at least one reference (ValueError).
     """
-    with _collector_paused():
-        return _score(candidates, references, tokenized=tokenized, meteor=meteor, advance=advance)
-
-
-def _score(
-    candidates: Mapping[Hashable, str],
-    references: Mapping[Hashable, Sequence[str]],
-    *,
-    tokenized: bool,
-    meteor: bool | str | Path,
-    advance: Advance,
-) -> CaptionScores:
-    """`score_captions` with the collector paused."""
     image_ids = list(candidates)
     if not image_ids:
         raise ValueError("no candidate captions to score")
@@ -117,7 +89,7 @@ def _score(
     per_image = {"ROUGE_L": rouge, "CIDEr": cider}
     jar = None if meteor is False else find_meteor_jar(None if meteor is True else meteor)
     if jar is not None:
-        corpus["METEOR"], meteor_per_image = meteor_scores(jar, hyps, refs)
+        corpus["METEOR"], meteor_per_image = meteor_scores(jar, hyps, refs, advance)
         per_image["METEOR"] = np.array(meteor_per_image)
     corpus["ROUGE_L"] = float(np.mean(rouge))
     corpus["CIDEr"] = float(np.mean(cider))

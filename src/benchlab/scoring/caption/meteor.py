@@ -12,7 +12,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchlab.errors import BackendUnavailableError
@@ -56,10 +56,19 @@ def _clean(text: str) -> str:
     return text.replace("|||", "").replace("  ", " ")
 
 
+def _noop(_: int = 1) -> None:
+    """Progress callback that reports nothing."""
+
+
 def meteor_scores(
-    jar: Path, candidates: Sequence[str], references: Sequence[Sequence[str]]
+    jar: Path,
+    candidates: Sequence[str],
+    references: Sequence[Sequence[str]],
+    advance: Callable[[int], None] = _noop,
 ) -> tuple[float, list[float]]:
-    """Corpus METEOR and per-image scores from the jar (`-l en -norm`, pycocoevalcap's flags)."""
+    """Corpus METEOR and per-image scores from the jar (`-l en -norm`, pycocoevalcap's flags).
+
+    `advance(1)` is called after each image's statistics come back (the slow part)."""
     score_lines = [
         " ||| ".join(("SCORE", " ||| ".join(refs), _clean(candidate)))
         for candidate, refs in zip(candidates, references, strict=True)
@@ -79,6 +88,7 @@ def meteor_scores(
             process.stdin.write(f"{line}\n".encode())
             process.stdin.flush()
             stats.append(process.stdout.readline().decode().strip())
+            advance(1)
         process.stdin.write(("EVAL ||| " + " ||| ".join(stats) + "\n").encode())
         process.stdin.flush()
         per_image = [float(process.stdout.readline().strip()) for _ in stats]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 
 import numpy as np
@@ -57,29 +58,51 @@ class CorpusNgrams:
         return np.repeat(np.arange(self.n_images), self.ref_count)
 
     @property
-    def is_candidate(self) -> np.ndarray:
-        """Which entries belong to a candidate sentence."""
-        return self.sentence < self.n_images
+    def first_reference_entry(self) -> int:
+        """Entries before this index are candidates', from it on references'."""
+        return int(np.searchsorted(self.sentence, self.n_images))
+
+    @cached_property
+    def matches(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every candidate entry paired with each reference of its image: (candidate entry,
+        reference sentence, that reference's entry for the same n-gram or -1). Pairs of one
+        candidate entry are contiguous; BLEU and CIDEr both read their matches from here."""
+        split = self.first_reference_entry
+        images = self.sentence[:split]
+        repeats = self.ref_count[images]
+        entry = np.repeat(np.arange(split), repeats)
+        nth = np.arange(entry.size) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+        ref_sentence = self.ref_start[self.sentence[entry]] + nth
+        keys = self.sentence[split:] * self.n_grams + self.gram[split:]  # sorted
+        wanted = ref_sentence * self.n_grams + self.gram[entry]
+        at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
+        ref_entry = np.where(keys[at] == wanted, at + split, -1)
+        return entry, ref_sentence, ref_entry
 
 
-def sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unique values, the inverse index and the counts, by one sort (numpy 2's hash-based
-    `np.unique` is ~50x slower on a million int64 keys)."""
-    order = np.argsort(values, kind="stable")
+def sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique values and the inverse index, by one sort (numpy 2's hash-based `np.unique` is
+    ~50x slower on a million int64 keys)."""
+    order = np.argsort(values)
     ordered = values[order]
+    first = _run_starts(ordered)
+    inverse = np.empty(values.size, dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Mask of the positions where a sorted array's value changes (the first is always True)."""
     first = np.empty(ordered.size, dtype=bool)
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    inverse = np.empty(values.size, dtype=np.int64)
-    inverse[order] = np.cumsum(first) - 1
-    counts = np.diff(np.append(np.flatnonzero(first), ordered.size))
-    return ordered[first], inverse, counts
+    return first
 
 
 def _count_ngrams(
     ids: np.ndarray, lengths: np.ndarray, vocabulary_size: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """(sentence, gram, order, count) entries for orders 1..4, and the number of gram ids."""
+    """(sentence, gram, order, count) entries sorted by (sentence, gram), and the id count."""
     sentence_of = np.repeat(np.arange(lengths.size), lengths)
     position = np.arange(ids.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     remaining = np.repeat(lengths, lengths) - position  # words from here to the sentence end
@@ -91,15 +114,20 @@ def _count_ngrams(
         if k == 0:
             local, size = code, vocabulary_size
         else:
-            extended = code[starts] * vocabulary_size + ids[starts + k]
-            unique, local, _ = sorted_unique(extended)
+            unique, local = sorted_unique(code[starts] * vocabulary_size + ids[starts + k])
             size = unique.size
             code = np.full(ids.size, -1, dtype=np.int64)
             code[starts] = local
-        keys, _, counts = sorted_unique(sentence_of[starts] * size + local)
+        keys = np.sort(sentence_of[starts] * size + local)
+        first = _run_starts(keys)
+        counts = np.diff(np.append(np.flatnonzero(first), keys.size))
+        keys = keys[first]
         parts.append(
             (keys // size, keys % size + offset, np.full(keys.size, k, dtype=np.int64), counts)
         )
         offset += size
-    sentence, gram, order, count = (np.concatenate(column) for column in zip(*parts, strict=True))
+    columns = [np.concatenate(column) for column in zip(*parts, strict=True)]
+    # Each order's block is sorted by sentence; a stable sort merges the four sorted runs.
+    by_sentence = np.argsort(columns[0], kind="stable")
+    sentence, gram, order, count = (column[by_sentence] for column in columns)
     return sentence, gram, order, count, offset
