@@ -137,3 +137,12 @@ def test_score_captions_names_and_tokenizes() -> None:
     assert list(scores.corpus) == ["Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "ROUGE_L", "CIDEr"]
     assert scores.corpus["ROUGE_L"] == pytest.approx(1.0)
     assert scores.n == 2 and scores.bleu_stats.shape == (2, 10)
+
+
+def test_empty_captions_score_zero_like_pycocoevalcap() -> None:
+    # pycocoevalcap gives 0 for every metric (BLEU keeps only its 1e-15 smoothing term).
+    corpus = score_captions({1: "", 2: "..."}, {1: ["a dog"], 2: ["a cat"]}, meteor=False).corpus
+    assert corpus["ROUGE_L"] == 0.0 and corpus["CIDEr"] == 0.0
+    assert corpus["Bleu_1"] < 1e-9
+    corpus = score_captions({1: "a dog"}, {1: [""]}, tokenized=True, meteor=False).corpus
+    assert corpus["ROUGE_L"] == 0.0 and corpus["CIDEr"] == 0.0

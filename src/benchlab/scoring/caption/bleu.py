@@ -35,6 +35,8 @@ def _closest_reference_length(ngrams: CorpusNgrams, testlen: np.ndarray) -> np.n
 def _clipped_matches(ngrams: CorpusNgrams) -> np.ndarray:
     """Per image and order, candidate n-gram counts clipped at their highest reference count."""
     entry, _, ref_entry = ngrams.matches
+    if entry.size == 0:  # no candidate has a word
+        return np.zeros((ngrams.n_images, _ORDER))
     in_reference = np.where(ref_entry >= 0, ngrams.count[ref_entry], 0)
     split = ngrams.first_reference_entry
     group_starts = np.flatnonzero(np.r_[True, entry[1:] != entry[:-1]])

@@ -23,7 +23,7 @@ def document_frequency(ngrams: CorpusNgrams) -> np.ndarray:
     split = ngrams.first_reference_entry
     images = ngrams.ref_image[ngrams.sentence[split:] - ngrams.n_images]
     pairs = np.sort(images * ngrams.n_grams + ngrams.gram[split:])
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if pairs.size else pairs
     return np.bincount(pairs % ngrams.n_grams, minlength=ngrams.n_grams)
 
 

@@ -75,6 +75,8 @@ class CorpusNgrams:
         ref_sentence = self.ref_start[self.sentence[entry]] + nth
         keys = self.sentence[split:] * self.n_grams + self.gram[split:]  # sorted
         wanted = ref_sentence * self.n_grams + self.gram[entry]
+        if keys.size == 0:  # no reference has a word
+            return entry, ref_sentence, np.full(entry.size, -1, dtype=np.int64)
         at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
         ref_entry = np.where(keys[at] == wanted, at + split, -1)
         return entry, ref_sentence, ref_entry
