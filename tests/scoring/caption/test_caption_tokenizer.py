@@ -108,6 +108,55 @@ JAVA_CASES = [
     ("Cannot CANNOT Gonna", "can not can not gon na"),
     ("A TV set, a DVD player and a PC.", "a tv set a dvd player and a pc"),
     ("the Eiffel tower\u2019s top (in Paris)", "the eiffel tower 's top -lrb- in paris -rrb-"),
+    (
+        "A 10x10 two-story house with a t-shirt on an x-ray.",
+        "a 10x10 two-story house with a t-shirt on an x-ray",
+    ),
+    (
+        "It's 3:00 at 3 o'clock on a 1/2-inch mid-air.",
+        "it 's 3:00 at 3 o'clock on a 1/2-inch mid-air",
+    ),
+    ("An 18-wheeler's cab and Mom's kids' toys.", "an 18-wheeler 's cab and mom 's kids toys"),
+    ("A 'Stop' sign near a U-turn, #1.", "a stop sign near a u-turn # 1"),
+    ("He is 5' 6\" tall and paid $10. for 100%.", "he is 5 6 tall and paid $ 10 for 100 %"),
+    ("the tv's in the 90's and '90s and the '80s", "the tv 's in the 90 's and '90s and the '80s"),
+    ("A man's    double  spaced caption", "a man 's double spaced caption"),
+    ("a \"quoted phrase.\" and 'another one.'", "a quoted phrase and another one"),
+    ("A cat--sitting on a mat---really", "a cat sitting on a mat really"),
+    ("the 2nd-floor window's view; it's 10 a.m.", "the 2nd-floor window 's view it 's 10 a.m."),
+    ("3.14159 is pi. 1,000,000 people. 1.000,5", "3.14159 is pi 1,000,000 people 1.000,5"),
+    ("Ben & Jerry's ice-cream. Q&A. B&W photo", "ben & jerry 's ice-cream q&a b&w photo"),
+    (
+        "A skier's poles aren't visible: they're hidden!",
+        "a skier 's poles are n't visible they 're hidden",
+    ),
+    (
+        "An iPhone 6s and a McDonald's sign at 5th Ave.",
+        "an iphone 6s and a mcdonald 's sign at 5th ave.",
+    ),
+    (
+        "Two people, a.k.a. friends, at the U.N. building.",
+        "two people a.k.a. friends at the u.n. building",
+    ),
+    ("someone' s luggage", "someone s luggage"),
+    ("Children ' s books", "children s books"),
+    ('He said:"go"', "he said go"),
+    ("(Photo: Getty)", "-lrb- photo getty -rrb-"),
+    ("A [sic] [b]old [ ] move", "a -lsb- sic -rsb- -lsb- b -rsb- old -lsb- -rsb- move"),
+    (
+        "1980's-style d\u00e9cor in S\u00e3o Paulo, na\u00efve caf\u00e9",
+        "1980 's style d\u00e9cor in s\u00e3o paulo na\u00efve caf\u00e9",
+    ),
+    (
+        "a 4-way stop 3-4 inches 2.5x 10-15 mph 9am-5pm",
+        "a 4-way stop 3-4 inches 2.5 x 10-15 mph 9am-5pm",
+    ),
+    ("A T-Rex; a T.V.; a P.S.", "a t-rex a t.v. a p.s."),
+    ("ok... so? yes!! no?!", "ok so yes !! no ?!"),
+    ("the i.e. thing, e.g. this.", "the i.e. thing e.g. this"),
+    ("the '90s and '80 and '1990 and '9s", "the '90s and '80 and 1990 and 9s"),
+    ("the 1980's-style dog's-eye view it's-a", "the 1980 's style dog 's eye view it 's a"),
+    ("the '90s. ('80s)", "the '90s -lrb- '80s -rrb-"),
 ]
 
 

@@ -70,6 +70,8 @@ _EMAIL = re.compile(r"[\w.+-]+@\w[\w-]*(?:\.\w[\w-]*)+")
 _RUN_OF = re.compile(r"\.{3,}|-{2,}|[?!]+|''")
 _ACRONYM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 _CAPS_AMPERSAND = re.compile(r"[A-Z]+(?:&[A-Z]+)+")
+_DECADE = re.compile(r"'\d\ds?(?!\w)")  # '90s, '80
+_CLITIC_THEN_HYPHEN = re.compile(r"(?i)'(?:s|re|ll|ve|m|d)-")  # 1980's-style -> 1980 's style
 
 _BRACKETS = {"(": "-lrb-", ")": "-rrb-", "{": "-lcb-", "}": "-rcb-", "[": "-lsb-", "]": "-rsb-"}
 
@@ -82,6 +84,16 @@ def _split_clitics(word: str) -> list[str]:
         return [word[:cut], word[cut:]]
     if "'" not in word:
         return [word]
+    joined = _CLITIC_THEN_HYPHEN.search(word)
+    if joined:
+        at = joined.start()
+        hyphen = joined.end() - 1
+        return [
+            *_split_clitics(word[:at]),
+            word[at:hyphen],
+            "-",
+            *_split_clitics(word[hyphen + 1 :]),
+        ]
     if lower.startswith("y'") and len(word) > 2:  # y'all -> y' all
         return [word[:2], *_split_clitics(word[2:])]
     if lower.endswith("n't") and len(word) > 3:
@@ -127,6 +139,9 @@ def _leading_apostrophe(chunk: str, at: int) -> tuple[str, int] | None:
             return chunk[at:end], end
     if rest.startswith(("'tis", "'twas")):
         return chunk[at : at + 2], at + 2
+    decade = _DECADE.match(chunk, at) if at == 0 or not chunk[at - 1].isalnum() else None
+    if decade:
+        return decade.group(), decade.end()
     return None
 
 
