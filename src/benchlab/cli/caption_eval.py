@@ -116,7 +116,13 @@ def register(app: typer.Typer) -> None:
                 progress=RichProgress(bars),
             )
         console.print(_table(result))
-        if "METEOR" not in result["metrics"] and not no_meteor:
+        console.print(
+            f"CIs: {resamples} bootstrap resamples of images, CIDEr's document frequencies "
+            "fixed to the full corpus."
+        )
+        if "METEOR" in result["metrics"]:
+            console.print("METEOR: the jar's corpus score (aggregate statistics), no CI.")
+        elif not no_meteor:
             console.print("METEOR not computed: it needs Java and meteor-1.5.jar (--meteor-jar)")
         if output is not None:
             write_json_atomic(output, result)
