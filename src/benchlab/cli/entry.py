@@ -49,6 +49,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Per-item paired comparison of two runs: B - A with CIs, Holm-corrected tests.",
     ),
     "data": ("benchlab.cli.data", "Inspect training data."),
+    "caption-eval": (
+        "benchlab.cli.caption_eval",
+        "Score image captions like pycocoevalcap (no Java needed), with 95% CIs.",
+    ),
 }
 
 
