@@ -45,6 +45,7 @@ Status = Literal["passed", "failed", "timed out", "error"]
 HARNESS = Path(__file__).with_name("_harness.py")
 REPORT_BYTES = 1 << 20
 _UID_BASE = 1_600_000_000
+JUDGE_UID_OFFSET = 128
 
 
 @dataclass(frozen=True)
@@ -129,10 +130,14 @@ SLOTS = _SlotAllocator()
 
 
 def sandbox_uid(slot: int) -> int | None:
-    """The unprivileged uid of a worker slot when running as root (None otherwise)."""
+    """The unprivileged uid of a worker slot's programs when running as root (None otherwise).
+
+    The slot's judge (the process running the test) takes this uid + `JUDGE_UID_OFFSET`, so
+    the program cannot signal or trace it.
+    """
     if os.geteuid() != 0:
         return None
-    return _UID_BASE + (os.getpid() % 65536) * 256 + slot % 256
+    return _UID_BASE + (os.getpid() % 65536) * 256 + slot % JUDGE_UID_OFFSET
 
 
 def program_request(
@@ -151,6 +156,7 @@ def program_request(
         "exports": list(program.exports),
         "limits": limits.for_harness(nproc),
         "uid": uid,
+        "judge_uid": None if uid is None else uid + JUDGE_UID_OFFSET,
         "guard": guard,
         "wall_seconds": float(limits.wall_seconds),
         "caps": [limits.output_bytes, REPORT_BYTES],
