@@ -121,7 +121,7 @@ class Channel:
             return "ref", value._number
         named = self.context_names.get(id(value))
         if named is None or named[1] is not value:
-            raise TypeError(f"cannot pass a {type(value).__name__} to the program: not plain data")
+            raise TypeError(f"cannot pass {type(value).__name__!r} to the program: not plain data")
         return "global", named[0]
 
     def receive(self):
