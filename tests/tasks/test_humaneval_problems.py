@@ -128,8 +128,8 @@ SEMANTIC_CHEATS = {
     "always_equal": "    class Equal:\n        def __eq__(self, other):\n            return True\n"
     "        __hash__ = object.__hash__\n    return Equal()\n",
     "patched_isclose": "    import math\n    math.isclose = lambda *a, **k: True\n    return 0\n",
-    "int_subclass": "    class Int(int):\n        def __eq__(self, other):\n            return True\n"
-    "        __hash__ = int.__hash__\n    return Int(0)\n",
+    "int_subclass": "    class Int(int):\n        def __eq__(self, other):\n"
+    "            return True\n        __hash__ = int.__hash__\n    return Int(0)\n",
 }
 
 
