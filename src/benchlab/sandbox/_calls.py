@@ -156,7 +156,10 @@ def _rebuild(name, text, description):
     """The builtin exception the program raised (its nearest builtin base), or ProgramEnded."""
     kind = getattr(builtins, name, None)
     if isinstance(kind, type) and issubclass(kind, Exception):
-        return kind(text)
+        try:
+            return kind(text)
+        except Exception:  # a builtin that wants more arguments (UnicodeDecodeError)
+            pass
     return ProgramEnded(description)
 
 

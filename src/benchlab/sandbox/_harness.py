@@ -18,6 +18,12 @@ frames or memory (frame and gc introspection, signal handlers, ctypes, /proc), a
 is made non-dumpable, so its /proc files belong to root and a non-root program cannot read its
 own memory even past the hook; the nonce cannot be read back, and a pass therefore means the
 test code returned. The parent also refuses any report but `started`, then one verdict.
+
+Each program runs as two processes forked from the locked-down harness: the program's (its
+own uid when root, audit hook on, no report channel) executes the untrusted code and answers
+calls; the judge's (another uid, holding the nonce and the report channel) runs the trusted
+context and test, seeing the program's names as plain data or handles (`_calls`, `_plain`).
+So nothing the program patches or returns can change how the test's asserts evaluate.
 """
 
 import builtins

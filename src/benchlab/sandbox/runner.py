@@ -52,9 +52,12 @@ JUDGE_UID_OFFSET = 128
 class Program:
     """Untrusted `code`, then trusted `test` code that raises unless the code is correct.
 
-    `test` runs in a namespace with the program's names and pristine builtins; `context`
-    (trusted, e.g. a HumanEval prompt) is executed there first so helpers the program
-    redefines are restored, and then the names in `exports` are taken from the program.
+    `test` runs in another process (the judge) with pristine builtins and the program's
+    top-level names, except those that shadow a builtin, as plain data copies or as handles
+    whose calls cross a pipe; `context` (trusted, e.g. a HumanEval prompt) is executed there
+    first so helpers the program redefines are restored, and then the names in `exports` are
+    taken from the program. An object the context made can be passed to the program's
+    functions by name (MBPP's setup code builds the same objects in both processes).
     """
 
     code: str
