@@ -43,7 +43,8 @@ def test_plain_values_round_trip_exactly(value: object) -> None:
     back = decode(encode(value, _refuse), _refuse)
     assert back == value
     assert type(back) is type(value)
-    assert repr(back) == repr(value)
+    if type(value) is not set:  # a rebuilt set may iterate in another order
+        assert repr(back) == repr(value)
 
 
 def test_nan_round_trips() -> None:

@@ -248,6 +248,8 @@ def _run_program(request, uid, seccomp, guarded, read_fd, write_fd):
             sys.addaudithook(hook)
         ready = ("ready", os.getuid(), int(seccomp), int(guarded))
         _calls.write_message(write_fd, _plain.encode(ready, None))
+        if _calls.read_message(read_fd) != b"go":  # the judge has reported `started`
+            return
         code = request["code"]
         del request
         # Untrusted code from here on, in a process that holds neither the nonce's channel
@@ -334,6 +336,10 @@ def _run_untrusted(request, report_fd):
     except _calls.ProgramEnded:
         hard_exit(70 if _reap(child) is not None else 71)  # never started: no `started` line
     write(report_fd, f"started {ready[1]} {ready[2]} {ready[3]}\n".encode())
+    try:
+        _calls.write_message(calls_write, b"go")
+    except OSError:
+        pass  # the program's process is gone: the judge's first read says so
     error = _judge(request, channel)
     os.close(calls_write)  # the program's process sees the end of its calls and exits
     if isinstance(error, _calls.ProgramEnded):
