@@ -227,8 +227,16 @@ class ClassificationTask(Task):
         """Accuracy, F1 and MCC with seeded bootstrap CIs."""
         gold = np.array([p.details["gold_index"] for p in predictions], dtype=np.int64)
         pred = np.array([p.details["prediction_index"] for p in predictions], dtype=np.int64)
+        hits = int(np.sum(gold == pred))  # accuracy is a proportion: Wilson at 0% and 100%
         return {
-            name: metric_with_ci(fn, gold, pred, seed=seed, n_resamples=n_resamples)
+            name: metric_with_ci(
+                fn,
+                gold,
+                pred,
+                seed=seed,
+                n_resamples=n_resamples,
+                successes=hits if name == "accuracy" else None,
+            )
             for name, fn in classification_metrics(len(self.label_names)).items()
         }
 
