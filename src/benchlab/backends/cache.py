@@ -17,13 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchlab.backends.requests import (
+from benchlab.requests import (
     ClassificationRequest,
     ClassificationResult,
     GenerationRequest,
     GenerationResult,
     LoglikelihoodRequest,
     LoglikelihoodResult,
+    request_fields,
 )
 
 __all__ = ["ResponseCache", "bypass_cache", "request_key"]
@@ -37,7 +38,7 @@ _RESULT_TYPES: dict[type, type] = {
 
 def request_key(fingerprint: str, request: Any) -> str:
     """A stable hash of the model identity, the request type and all its fields."""
-    payload = [fingerprint, type(request).__name__, dataclasses.asdict(request)]
+    payload = [fingerprint, type(request).__name__, request_fields(request)]
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
