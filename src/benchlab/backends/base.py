@@ -87,7 +87,7 @@ class Backend(ABC):
     def handler_for(self, request_type: type) -> Callable[[Sequence[Any]], list[Any]]:
         """The bound method answering a batch of `request_type`, or a clear error."""
         method = self.served_types().get(request_type)
-        if method is None:
+        if method is None or getattr(type(self), method) is getattr(Backend, method, None):
             served = ", ".join(sorted(t.__name__ for t in self.served_types())) or "nothing"
             raise UnsupportedRequestError(
                 f"backend {self.name or type(self).__name__!r} cannot answer "

@@ -51,8 +51,6 @@ from benchlab.tasks.base import EvalContext
 
 __all__ = ["SFT", "SFTOptions", "load_sft_rows", "task_sft_rows"]
 
-_RECORD = "training.json"
-
 
 class SFTOptions(MethodOptions):
     """Data, adapter and optimisation settings for supervised fine-tuning."""
