@@ -49,7 +49,7 @@ class ToyTrain(Method):
             return with_part(load_model(context.spec.model), f"toy:{artifact_digest(folder)}")
 
         loaded, record, path = train_once(
-            context, shared_folder(context, "toy"), "artifact", train, reload
+            context, shared_folder(context, "toy"), "artifact", train, reload, label="toy"
         )
         backend = build_backend(context.spec.model, loaded=loaded)
         return Prepared(backend, EvalContext(seed=context.spec.seed), record, loaded, path)

@@ -115,6 +115,7 @@ class LoRA(Method):
             "adapter",
             lambda target: self._train(context, context.starting_model(base), target),
             reload,
+            label="LoRA",
         )
         backend = build_backend(context.spec.model, loaded=loaded)
         return Prepared(backend, EvalContext(seed=context.spec.seed), record, loaded, artifact)

@@ -131,7 +131,7 @@ class SFT(Method):
             return load_model(context.spec.model, weights=folder)
 
         loaded, record, path = train_once(
-            context, self._shared_folder(context), artifact, train, reload
+            context, self._shared_folder(context), artifact, train, reload, label="SFT"
         )
         backend = build_backend(context.spec.model, loaded=loaded)
         return Prepared(backend, EvalContext(seed=context.spec.seed), record, loaded, path)

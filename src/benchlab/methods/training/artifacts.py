@@ -60,14 +60,16 @@ def train_once(
     artifact: str,
     train: Callable[[Path], tuple[LoadedModel, TrainingRecord]],
     reload: Callable[[Path], LoadedModel],
+    *,
+    label: str,
 ) -> tuple[LoadedModel, TrainingRecord, Path]:
     """(model, record, artifact path): reused from a complete shared folder, else trained.
 
     `train(target)` saves its artifact as `target / artifact`; without a shared folder it
-    trains into the experiment's own folder.
+    trains into the experiment's own folder. `label` names the model in the log ("SFT").
     """
     if folder is not None and (folder / _RECORD).is_file():
-        context.log(f"{context.spec.id}: using the model already trained in {folder}")
+        context.log(f"{context.spec.id}: evaluating the {label} model already trained in {folder}")
         loaded = reload(folder / artifact)
         record = TrainingRecord(**json.loads((folder / _RECORD).read_text(encoding="utf-8")))
     else:
