@@ -8,6 +8,8 @@ completion only. Evaluation then asks the tuned model exactly as zero-shot asks 
 Data from a file does not depend on the task, so the model is trained once per run (per model,
 mode settings, data, seed and profile) into the run's shared folder, and every task's
 experiment evaluates that same model: one SFT model compared with its base on every benchmark.
+The same holds when another mode builds on SFT (`base_mode: sft`). Training starts from the
+mode's own `base_mode` model when it has one.
 """
 
 from __future__ import annotations
