@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from benchlab.backends.base import Backend
-from benchlab.backends.requests import LoglikelihoodRequest, LoglikelihoodResult
 from benchlab.progress import SilentProgress
 from benchlab.record.layout import RunLayout
+from benchlab.requests import LoglikelihoodRequest, LoglikelihoodResult
 from benchlab.runner.executors import build_executor, executor_names, register_executor
 from benchlab.runner.executors.base import Job, JobOutcome
 from benchlab.runner.experiment import run_experiment

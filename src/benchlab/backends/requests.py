@@ -1,12 +1,13 @@
-"""Typed requests a task sends to a backend, and the answers it gets back.
+"""Former home of the request types; they live in `benchlab.requests` (torch-free, shared)."""
 
-The request model follows lm-evaluation-harness: a task turns examples into requests, a backend
-answers batches of them without knowing which benchmark it serves.
-"""
-
-from __future__ import annotations
-
-from dataclasses import dataclass
+from benchlab.requests import (
+    ClassificationRequest,
+    ClassificationResult,
+    GenerationRequest,
+    GenerationResult,
+    LoglikelihoodRequest,
+    LoglikelihoodResult,
+)
 
 __all__ = [
     "ClassificationRequest",
@@ -16,56 +17,3 @@ __all__ = [
     "LoglikelihoodRequest",
     "LoglikelihoodResult",
 ]
-
-
-@dataclass(frozen=True)
-class LoglikelihoodRequest:
-    """Score `continuation` given `context`: the log-probability of its tokens."""
-
-    context: str
-    continuation: str
-
-
-@dataclass(frozen=True)
-class LoglikelihoodResult:
-    """Summed log-probability of a continuation, whether greedy decoding would produce it."""
-
-    logprob: float
-    is_greedy: bool
-    num_tokens: int
-
-
-@dataclass(frozen=True)
-class GenerationRequest:
-    """Generate from `prompt` until a stop sequence or `max_new_tokens`."""
-
-    prompt: str
-    max_new_tokens: int = 256
-    stop: tuple[str, ...] = ()
-    temperature: float = 0.0
-    top_p: float = 1.0
-    num_samples: int = 1
-    seed: int = 0
-    chat: bool = False
-
-
-@dataclass(frozen=True)
-class GenerationResult:
-    """The generated continuations (one per sample), stop sequences removed."""
-
-    texts: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ClassificationRequest:
-    """Classify a text (or text pair) with a model that has a classification head."""
-
-    text: str
-    text_pair: str | None = None
-
-
-@dataclass(frozen=True)
-class ClassificationResult:
-    """Class probabilities in label-index order."""
-
-    probabilities: tuple[float, ...]

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from benchlab.backends.base import Backend
-from benchlab.backends.requests import GenerationRequest
 from benchlab.errors import DataError
 from benchlab.judge.run import JudgePrompt
+from benchlab.requests import GenerationRequest
 
 __all__ = [
     "generate_answers",

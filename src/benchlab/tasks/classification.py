@@ -12,14 +12,14 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from benchlab.backends.requests import (
+from benchlab.errors import DataError
+from benchlab.record.jsonsafe import finite_or_none
+from benchlab.requests import (
     ClassificationRequest,
     ClassificationResult,
     LoglikelihoodRequest,
     LoglikelihoodResult,
 )
-from benchlab.errors import DataError
-from benchlab.record.jsonsafe import finite_or_none
 from benchlab.scoring.classification import classification_metrics
 from benchlab.scoring.metric import MetricResult, metric_with_ci
 from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task, TrainingPair
