@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from benchlab.cli import catalog, code_eval, judge, report, run, status
+from benchlab.cli import catalog, code_eval, judge, publish, report, run, status
 
 __all__ = ["app"]
 
@@ -16,5 +16,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (run, status, catalog, report, judge, code_eval):
+for module in (run, status, catalog, report, judge, code_eval, publish):
     module.register(app)

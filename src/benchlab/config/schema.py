@@ -137,6 +137,8 @@ class BenchConfig(_Strict):
     matrix: MatrixSpec = MatrixSpec()
     profiles: dict[str, ProfileSpec] = {"full": ProfileSpec()}
     default_profile: str = "full"
+    # Published figures shown beside measured ones (validated by benchlab.report.published).
+    published: list[dict[str, Any]] = []
 
     @model_validator(mode="after")
     def _unique_names(self) -> BenchConfig:
