@@ -21,9 +21,7 @@ from benchlab.runner.layout import RunLayout
 __all__ = ["build_report"]
 
 
-def build_report(
-    run_dir: Path, baseline: str | None = None, formats: tuple[str, ...] = ()
-) -> Path:
+def build_report(run_dir: Path, baseline: str | None = None, formats: tuple[str, ...] = ()) -> Path:
     """Write every analysis/ file for the run (and the technical report in `formats`)."""
     layout = RunLayout(Path(run_dir))
     layout.analysis.mkdir(parents=True, exist_ok=True)
