@@ -110,7 +110,9 @@ class FakeHub:
                         {
                             "oid": o["oid"],
                             "size": o["size"],
-                            "actions": {"upload": {"href": f"{hub.endpoint}/lfs-upload/{o['oid']}"}},
+                            "actions": {
+                                "upload": {"href": f"{hub.endpoint}/lfs-upload/{o['oid']}"}
+                            },
                         }
                         for o in objects
                     ]
@@ -125,7 +127,9 @@ class FakeHub:
                             hub.files[value["path"]] = hub.lfs_objects[value["oid"]]
                     repo = path.split("/api/models/")[1].split("/commit/")[0]
                     oid = "0" * 40
-                    self._send(200, {"commitUrl": f"{hub.endpoint}/{repo}/commit/{oid}", "commitOid": oid})
+                    self._send(
+                        200, {"commitUrl": f"{hub.endpoint}/{repo}/commit/{oid}", "commitOid": oid}
+                    )
                 else:
                     self._send(404, {"error": f"unexpected POST {self.path}"})
 

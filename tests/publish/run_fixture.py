@@ -33,8 +33,10 @@ def _adapter(folder: Path) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     weights = np.random.default_rng(0).normal(size=(8, 16)).astype(np.float32)
-    save_file({"base_model.model.layers.0.q_proj.lora_A.weight": weights},
-              str(folder / "adapter_model.safetensors"))
+    save_file(
+        {"base_model.model.layers.0.q_proj.lora_A.weight": weights},
+        str(folder / "adapter_model.safetensors"),
+    )
     config = {"peft_type": "LORA", "r": 8, "lora_alpha": 16, "base_model_name_or_path": "/x/base"}
     (folder / "adapter_config.json").write_text(json.dumps(config))
     (folder / "README.md").write_text("peft's own placeholder card\n")
@@ -45,7 +47,11 @@ def _spec(experiment_id: str, model_path: str, mode: dict[str, Any]) -> dict[str
     model, task, _ = experiment_id.split("_")
     return {
         "id": experiment_id,
-        "model": {"name": model, "path": model_path, "kind": "causal" if model == "llm" else "encoder"},
+        "model": {
+            "name": model,
+            "path": model_path,
+            "kind": "causal" if model == "llm" else "encoder",
+        },
         "task": {"name": task, "type": "classification"},
         "mode": mode,
         "seed": 0,

@@ -30,14 +30,26 @@ def test_dry_run_writes_a_card_the_hub_client_parses(tmp_path: Path) -> None:
     out = tmp_path / "upload"
     result = CliRunner().invoke(
         app,
-        ["publish", str(run_dir), "--experiment", LORA, "--repo-id", "me/llm-lora",
-         "--dry-run", "--out", str(out)],
+        [
+            "publish",
+            str(run_dir),
+            "--experiment",
+            LORA,
+            "--repo-id",
+            "me/llm-lora",
+            "--dry-run",
+            "--out",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "dry run: nothing uploaded" in result.output
     files = sorted(p.name for p in out.iterdir())
     assert files == [
-        "README.md", "adapter_config.json", "adapter_model.safetensors", "tokenizer.json",
+        "README.md",
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        "tokenizer.json",
         "tokenizer_config.json",
     ]
     source = run_dir / "experiments" / LORA / "adapter" / "adapter_model.safetensors"
@@ -68,8 +80,14 @@ def test_dry_run_writes_a_card_the_hub_client_parses(tmp_path: Path) -> None:
         assert f"n={measured[name]['n']}" in metric["name"]
 
     body = card.text
-    for section in ("## Summary", "## Training", "## Evaluation", "## Efficiency",
-                    "## Limitations", "## How to reproduce"):
+    for section in (
+        "## Summary",
+        "## Training",
+        "## Evaluation",
+        "## Efficiency",
+        "## Limitations",
+        "## How to reproduce",
+    ):
         assert section in body
     assert "zero-shot llm" in body and "finetune enc" in body, "base model and baseline compared"
     assert "--only llm_sentiment_lora" in body
@@ -97,8 +115,9 @@ def test_untrained_and_unknown_experiments_are_refused(tmp_path: Path) -> None:
         assemble(run_dir, "nope_sentiment_lora", "me/x")
     with pytest.raises(PublishError, match="OWNER/NAME"):
         assemble(run_dir, LORA, "no-owner")
-    result = CliRunner().invoke(app, ["publish", str(run_dir), "--experiment", ENCODER,
-                                      "--repo-id", "me/x", "--dry-run"])
+    result = CliRunner().invoke(
+        app, ["publish", str(run_dir), "--experiment", ENCODER, "--repo-id", "me/x", "--dry-run"]
+    )
     assert result.exit_code == 2 and "trained nothing" in result.output
 
 
@@ -110,7 +129,9 @@ def test_eval_results_only_for_benchmarks_the_hub_knows(tmp_path: Path) -> None:
 
     results = written[LORA]
     results["provenance"]["task"]["options"]["eval"] = {
-        "path": "Idavidrein/gpqa", "name": "gpqa_diamond", "split": "train",
+        "path": "Idavidrein/gpqa",
+        "name": "gpqa_diamond",
+        "split": "train",
     }
     results["metrics"] = {"acc": {**results["metrics"]["accuracy"], "value": 0.2929}}
     (run_dir / "experiments" / LORA / "results.json").write_text(json.dumps(results))
@@ -119,3 +140,33 @@ def test_eval_results_only_for_benchmarks_the_hub_knows(tmp_path: Path) -> None:
     [entry] = files["sentiment.yaml"]
     assert entry["dataset"] == {"id": "Idavidrein/gpqa", "task_id": "gpqa_diamond"}
     assert entry["value"] == 29.29  # percent, as the Hub's leaderboards show it
+
+
+def test_a_shared_sft_model_carries_every_task_it_was_evaluated_on(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    written = write_publish_run(run_dir)
+    shared = run_dir / "shared" / "sft-llm-lora-abc"
+    shared.parent.mkdir()
+    (run_dir / "experiments" / LORA / "adapter").rename(shared)
+    lora = written[LORA]
+    lora["training"].update(artifact="../../shared/sft-llm-lora-abc", shared=True)
+    (run_dir / "experiments" / LORA / "results.json").write_text(json.dumps(lora))
+    other = "llm_topic_lora"
+    (run_dir / "experiments" / other).mkdir()
+    topic = {**lora, "experiment_id": other, "task": "topic"}
+    (run_dir / "experiments" / other / "results.json").write_text(json.dumps(topic))
+    plan = json.loads((run_dir / "run.json").read_text())
+    plan["experiments"].append({**plan["experiments"][-1], "id": other, "task": {"name": "topic"}})
+    (run_dir / "run.json").write_text(json.dumps(plan))
+
+    folder = assemble(run_dir, LORA, "me/sft", out=tmp_path / "up")
+    assert [r.experiment_id for r in folder.source.evaluated] == [LORA, other]
+    assert validate_folder(folder.path, folder.source) == 6
+    index = _front_matter(folder.path / "README.md")["model-index"][0]["results"]
+    assert [r["dataset"]["name"] for r in index] == ["sentiment", "topic"]
+    assert (folder.path / "adapter_model.safetensors").is_file()
+
+    lora["training"]["artifact"] = "../../../elsewhere"
+    (run_dir / "experiments" / LORA / "results.json").write_text(json.dumps(lora))
+    with pytest.raises(PublishError, match="outside the run directory"):
+        assemble(run_dir, LORA, "me/sft")

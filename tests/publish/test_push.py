@@ -43,9 +43,25 @@ def test_push_uploads_every_file_and_never_writes_the_token(tmp_path: Path) -> N
     # The first create_repo answers 503: benchlab must retry it, not give up.
     with FakeHub(fail_first=("/api/repos/create",)) as hub:
         done = subprocess.run(
-            [sys.executable, "-m", "benchlab", "publish", str(run_dir), "--experiment", LORA,
-             "--repo-id", "me/llm-lora", "--private", "--out", str(out)],
-            env=_env(hub, home, TOKEN), capture_output=True, text=True, timeout=300, check=False,
+            [
+                sys.executable,
+                "-m",
+                "benchlab",
+                "publish",
+                str(run_dir),
+                "--experiment",
+                LORA,
+                "--repo-id",
+                "me/llm-lora",
+                "--private",
+                "--out",
+                str(out),
+            ],
+            env=_env(hub, home, TOKEN),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
     logs = done.stdout + done.stderr
     assert done.returncode == 0, logs
@@ -71,11 +87,26 @@ def test_push_uploads_every_file_and_never_writes_the_token(tmp_path: Path) -> N
 def test_missing_token_and_hub_errors_are_one_line_without_the_token(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     write_publish_run(run_dir)
-    command = [sys.executable, "-m", "benchlab", "publish", str(run_dir), "--experiment", LORA,
-               "--repo-id", "me/llm-lora"]
+    command = [
+        sys.executable,
+        "-m",
+        "benchlab",
+        "publish",
+        str(run_dir),
+        "--experiment",
+        LORA,
+        "--repo-id",
+        "me/llm-lora",
+    ]
     with FakeHub() as hub:
-        done = subprocess.run(command, env=_env(hub, tmp_path / "h", None), capture_output=True,
-                              text=True, timeout=300, check=False)
+        done = subprocess.run(
+            command,
+            env=_env(hub, tmp_path / "h", None),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
     assert done.returncode == 2
     assert "HF_TOKEN is not set" in done.stderr and "Traceback" not in done.stderr
     assert not hub.requests

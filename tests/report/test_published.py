@@ -1,4 +1,4 @@
-"""Published figures beside measured ones: the shipped list is cited, protocol differences flagged."""
+"""Published figures beside measured ones: shipped list cited, protocol differences flagged."""
 
 from __future__ import annotations
 
@@ -29,8 +29,13 @@ def test_shipped_figures_are_cited_and_load() -> None:
 def test_a_figure_with_other_shots_is_flagged(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     figure = {
-        "model": "Qwen/Qwen2-0.5B", "benchmark": "sentiment", "metric": "accuracy", "value": 91.5,
-        "shots": 5, "split": None, "protocol": "5-shot",
+        "model": "Qwen/Qwen2-0.5B",
+        "benchmark": "sentiment",
+        "metric": "accuracy",
+        "value": 91.5,
+        "shots": 5,
+        "split": None,
+        "protocol": "5-shot",
         "source": {"paper": "A paper", "url": "https://example.org/paper", "table": "Table 2"},
     }
     write_publish_run(run_dir, model_path="Qwen/Qwen2-0.5B", published=[figure])
@@ -55,8 +60,12 @@ def test_a_figure_with_other_shots_is_flagged(tmp_path: Path) -> None:
 def test_matching_figure_without_differences_is_not_flagged(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     figure = {
-        "model": "Qwen/Qwen2-0.5B", "benchmark": "sentiment", "metric": "accuracy", "value": 50.0,
-        "shots": 0, "source": {"paper": "P", "url": "https://example.org", "table": "T"},
+        "model": "Qwen/Qwen2-0.5B",
+        "benchmark": "sentiment",
+        "metric": "accuracy",
+        "value": 50.0,
+        "shots": 0,
+        "source": {"paper": "P", "url": "https://example.org", "table": "T"},
     }
     write_publish_run(run_dir, model_path="Qwen/Qwen2-0.5B")
     pairs = side_by_side(load_run(run_dir).complete, load_published([figure]))
@@ -70,8 +79,15 @@ def test_config_published_block_is_accepted_and_bad_entries_name_the_field() -> 
             "models": [{"name": "m", "path": "x/y", "kind": "causal"}],
             "tasks": [{"name": "t"}],
             "modes": [{"name": "zero-shot", "type": "zero_shot"}],
-            "published": [{"model": "x/y", "benchmark": "t", "metric": "acc", "value": 1.0,
-                           "source": {"paper": "p", "url": "https://e", "table": "1"}}],
+            "published": [
+                {
+                    "model": "x/y",
+                    "benchmark": "t",
+                    "metric": "acc",
+                    "value": 1.0,
+                    "source": {"paper": "p", "url": "https://e", "table": "1"},
+                }
+            ],
         }
     )
     assert len(load_published(config.published)) == len(load_published()) + 1

@@ -16,8 +16,16 @@ from tests.publish.run_fixture import write_publish_run
 from tests.report.run_fixtures import write_choice_experiment, write_failed
 
 SECTIONS = (
-    "Abstract", "Setup", "Method", "Results", "Comparisons", "Research questions",
-    "Published results", "Efficiency", "Limitations", "Appendix: reproducibility",
+    "Abstract",
+    "Setup",
+    "Method",
+    "Results",
+    "Comparisons",
+    "Research questions",
+    "Published results",
+    "Efficiency",
+    "Limitations",
+    "Appendix: reproducibility",
 )
 
 
@@ -30,10 +38,18 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_failed(root, "llm_quiz_lora", "CUDA out of memory")
     plan = json.loads((root / "run.json").read_text())
     plan["experiments"] += [
-        {"id": "llm_quiz_zero-shot", "model": {"name": "llm"}, "task": {"name": "quiz"},
-         "mode": {"name": "zero-shot", "type": "zero_shot"}},
-        {"id": "llm_quiz_lora", "model": {"name": "llm"}, "task": {"name": "quiz"},
-         "mode": {"name": "lora", "type": "lora"}},
+        {
+            "id": "llm_quiz_zero-shot",
+            "model": {"name": "llm"},
+            "task": {"name": "quiz"},
+            "mode": {"name": "zero-shot", "type": "zero_shot"},
+        },
+        {
+            "id": "llm_quiz_lora",
+            "model": {"name": "llm"},
+            "task": {"name": "quiz"},
+            "mode": {"name": "lora", "type": "lora"},
+        },
     ]
     (root / "run.json").write_text(json.dumps(plan))
     result = CliRunner().invoke(app, ["report", str(root), "--format", "md", "--format", "html"])
@@ -50,7 +66,11 @@ def _tables(markdown: str) -> list[list[dict[str, str]]]:
     """Every pipe table of a Markdown text as rows of {header: cell}."""
     tables, lines = [], markdown.splitlines()
     for i, line in enumerate(lines):
-        if line.startswith("|") and i + 1 < len(lines) and re.fullmatch(r"\|(---\|)+", lines[i + 1]):
+        if (
+            line.startswith("|")
+            and i + 1 < len(lines)
+            and re.fullmatch(r"\|(---\|)+", lines[i + 1])
+        ):
             header = _cells(line)
             rows = []
             for row in lines[i + 2 :]:
@@ -105,7 +125,9 @@ def test_abstract_is_generated_from_the_results(run_dir: Path) -> None:
     ) in abstract
 
 
-@pytest.mark.skipif(find_chromium() is None, reason="chromium not installed (apt-get install -y chromium)")
+@pytest.mark.skipif(
+    find_chromium() is None, reason="chromium not installed (apt-get install -y chromium)"
+)
 def test_html_renders_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None:
     html = run_dir / "analysis" / "technical_report.html"
     text = html.read_text(encoding="utf-8")
