@@ -42,3 +42,7 @@ def register(app: typer.Typer) -> None:
         if unknown:
             raise BenchlabError(f"--format {unknown[0]!r}: use md or html")
         typer.echo(f"report: {build_report(run_dir, baseline=baseline, formats=wanted)}")
+        from benchlab.trackers import track_run
+
+        for tracker, logged in track_run(run_dir).items():
+            typer.echo(f"{tracker}: {len(logged)} experiment(s) logged")

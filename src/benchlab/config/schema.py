@@ -139,6 +139,9 @@ class BenchConfig(_Strict):
     default_profile: str = "full"
     # Published figures shown beside measured ones (validated by benchlab.report.published).
     published: list[dict[str, Any]] = []
+    # Experiment trackers (benchlab.trackers) and where they log; None: a store in the run dir.
+    trackers: list[str] = []
+    tracking_uri: str | None = None
 
     @model_validator(mode="after")
     def _unique_names(self) -> BenchConfig:
