@@ -49,6 +49,13 @@ def _base_experiment(record: ExperimentRecord, run: Any) -> ExperimentRecord | N
     )
 
 
+def _references(record: ExperimentRecord, run: Any, baseline: ExperimentRecord | None) -> list:
+    """Its base model and the task's baseline; the baseline itself meets the task's others."""
+    if baseline is not record:
+        return [_base_experiment(record, run), baseline]
+    return [r for r in run.complete if r.task == record.task and r is not record]
+
+
 def card_comparisons(source: PublishSource) -> list[Comparison]:
     """Each evaluated experiment against its base model and the task's run baseline (B - A)."""
     run = source.run
@@ -66,7 +73,7 @@ def card_comparisons(source: PublishSource) -> list[Comparison]:
     baselines = choose_baselines(run, None)
     pairs = []
     for record in source.evaluated:
-        for reference in (_base_experiment(record, run), baselines.get(record.task)):
+        for reference in _references(record, run, baselines.get(record.task)):
             if reference is not None and reference is not record:
                 book.want(reference, record)
                 pairs.append((reference, record))
