@@ -130,7 +130,6 @@ def locate(run_dir: Path, experiment_id: str) -> PublishSource:
         )
     others = [r for r in run.complete if r is not record and _artifact_of(r) == artifact]
     evaluated = (record, *others)
-    source = PublishSource(run, record, artifact, evaluated, None)
-    return PublishSource(
-        run, record, artifact, evaluated, _tokenizer_dir(artifact, source.model_path)
-    )
+    spec = ((record.results or {}).get("provenance") or {}).get("spec") or record.spec or {}
+    model_path = str((spec.get("model") or {}).get("path") or "")
+    return PublishSource(run, record, artifact, evaluated, _tokenizer_dir(artifact, model_path))
