@@ -65,8 +65,13 @@ def write_publish_run(
     model_path: str = "builtin:tiny-causal",
     published: list[dict[str, Any]] | None = None,
     n: int = 120,
+    hub_benchmark: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """The run on disk; returns each experiment's results.json as written."""
+    """The run on disk; returns each experiment's results.json as written.
+
+    `hub_benchmark` records the LoRA experiment's eval data as GPQA diamond from the Hub (a
+    dataset the Hub lists as a benchmark), so its card gets an `.eval_results/` file.
+    """
     gold, zero = planted_predictions(n, 0.5, seed=1)
     _, lora = planted_predictions(n, 0.9, seed=2, gold=gold)
     _, encoder = planted_predictions(n, 0.93, seed=3, gold=gold)
@@ -86,6 +91,12 @@ def write_publish_run(
         results["provenance"]["hardware"] = {"cpu_count": 2, "cuda": False}
         results["seed"] = 0
     written[LORA]["training"]["artifact"] = "adapter"
+    if hub_benchmark:
+        written[LORA]["provenance"]["task"]["options"]["eval"] = {
+            "path": "Idavidrein/gpqa",
+            "name": "gpqa_diamond",
+            "split": "train",
+        }
     _adapter(run_dir / "experiments" / LORA / "adapter")
     for experiment_id, results in written.items():
         (run_dir / "experiments" / experiment_id / "results.json").write_text(json.dumps(results))

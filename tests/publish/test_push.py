@@ -39,7 +39,7 @@ def _all_bytes(*roots: Path) -> list[tuple[Path, bytes]]:
 
 def test_push_uploads_every_file_and_never_writes_the_token(tmp_path: Path) -> None:
     run_dir, out, home = tmp_path / "run", tmp_path / "upload", tmp_path / "hf-home"
-    write_publish_run(run_dir, model_path="Qwen/Qwen2-0.5B")
+    write_publish_run(run_dir, model_path="Qwen/Qwen2-0.5B", hub_benchmark=True)
     # The first create_repo answers 503: benchlab must retry it, not give up.
     with FakeHub(fail_first=("/api/repos/create",)) as hub:
         done = subprocess.run(
@@ -71,7 +71,12 @@ def test_push_uploads_every_file_and_never_writes_the_token(tmp_path: Path) -> N
     # Every file of the folder arrived, byte for byte; the weights through LFS.
     local = {str(p.relative_to(out)): data for p, data in _all_bytes(out)}
     assert hub.files == local
-    assert set(local) >= {"README.md", "adapter_model.safetensors", "tokenizer.json"}
+    assert set(local) >= {
+        "README.md",
+        "adapter_model.safetensors",
+        "tokenizer.json",
+        ".eval_results/sentiment.yaml",
+    }
     assert hub.lfs_objects, "safetensors went through the LFS batch + PUT path"
     assert hub.created[-1]["visibility"] == "private"
 
