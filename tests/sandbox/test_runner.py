@@ -54,6 +54,16 @@ def test_stdout_is_captured_and_environment_scrubbed() -> None:
     assert "BENCHLAB_SANDBOX_PROBE" not in result.stdout and "PATH" in result.stdout
 
 
+@pytest.mark.parametrize("guard", [True, False])
+def test_a_busy_loop_is_stopped_by_the_cpu_limit(guard: bool) -> None:
+    """One CPU second runs out long before a generous wall clock, however loaded the machine."""
+    loop = Program("while True:\n    pass\n", "pass\n")
+    limits = Limits(wall_seconds=120.0, cpu_seconds=1)
+    result = run_programs([loop], limits=limits, guard=guard, workers=1)[0]
+    assert result.status == "timed out"
+    assert "CPU limit" in result.reason, result.result
+
+
 @pytest.mark.parametrize("level", ["bwrap", "unshare", "rlimits"])
 def test_each_level_runs_and_is_recorded(level: str) -> None:
     if not available_isolation(level):
