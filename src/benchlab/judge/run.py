@@ -5,19 +5,26 @@ prompt set, a model, a file of precomputed answers); it only needs them keyed by
 It is `judge_pairs` (the calls) followed by `summarize_judgement` (the numbers); the matrix
 task calls the first per chunk of examples and the second once on all pair records.
 A budget stop or an endpoint that keeps failing stops the run cleanly: calls in flight finish,
-pairs judged in both orders are kept and scored, the rest are counted as unjudged.
+pairs judged in both orders are kept and scored, the rest are counted as unjudged. Calls are
+made round-robin over categories (the i-th prompt of every category before the (i+1)-th of any),
+so a stop leaves a balanced sample of every category rather than empty later ones.
+
+A second turn of a conversation is a prompt of its own (`JudgePrompt.turn` 2, its `context`
+naming the earlier turns' prompt ids); it is judged with each side's earlier answers shown.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from benchlab.errors import BenchlabError, DataError
+from benchlab.judge.budget import BudgetExhaustedError
 from benchlab.judge.client import JudgeClient, JudgeReply
 from benchlab.judge.pairwise import (
     OUTCOME_SCORE,
@@ -27,7 +34,7 @@ from benchlab.judge.pairwise import (
     pairwise_metrics,
     weighted_overall_score,
 )
-from benchlab.judge.prompts import JudgeTemplate
+from benchlab.judge.prompts import Exchange, JudgeTemplate
 from benchlab.judge.quality import JudgeQuality, LengthCase, judge_quality
 from benchlab.judge.verdict import UnparseableReason, VerdictLabel, parse_verdict
 from benchlab.scoring.metric import MetricResult
@@ -39,29 +46,44 @@ __all__ = [
     "JudgePrompt",
     "JudgedPairs",
     "PairRecord",
+    "StopKind",
     "judge_pairs",
     "run_pairwise_judgement",
     "summarize_judgement",
 ]
 
 
+#: Why judging stopped early: the budget cap, or an endpoint that kept failing.
+StopKind = Literal["budget", "error"]
+
+
 @dataclass(frozen=True)
 class JudgePrompt:
-    """One question; `reference` is a gold answer shown to reference-guided templates."""
+    """One question; `reference` is a gold answer shown to reference-guided templates.
+
+    A later turn of a conversation has `turn` > 1 and names the earlier turns' prompt ids in
+    `context`, in order; answers to those are shown to the judge as the conversation so far.
+    """
 
     id: str
     question: str
     reference: str | None = None
+    turn: int = 1
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class JudgeCategory:
-    """A category (knowledge, math, ...) with its prompts, judge template and weight."""
+    """A category (knowledge, math, ...) with its prompts, judge template and weight.
+
+    `turn` says which turn of a conversation its prompts are (1 for single questions).
+    """
 
     name: str
     prompts: tuple[JudgePrompt, ...]
     template: JudgeTemplate
     weight: float = 1.0
+    turn: int = 1
 
 
 @dataclass
@@ -120,6 +142,7 @@ class CandidateSummary:
     weighted_score: MetricResult
     weights_used: dict[str, float]
     position_flips: dict[str, int]
+    turns: dict[int, PairwiseMetrics] = field(default_factory=dict)
 
 
 @dataclass
@@ -136,6 +159,8 @@ class JudgeOutcome:
     unjudged_pairs: int = 0
     stopped_reason: str | None = None
     templates: dict[str, str] = field(default_factory=dict)
+    stopped_by: StopKind | None = None
+    category_turns: dict[str, int] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -150,6 +175,7 @@ class JudgedPairs:
     records: list[PairRecord]
     unjudged: int = 0
     stopped_reason: str | None = None
+    stopped_by: StopKind | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +192,44 @@ def _repeat_selected(pair: tuple[str, str, str], fraction: float, seed: int) -> 
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
+def _check_covered(
+    category: JudgeCategory,
+    candidate: str,
+    answers: Mapping[str, str],
+    reference_answers: Mapping[str, str],
+    known: Mapping[str, JudgePrompt],
+) -> None:
+    """Both sides answer every prompt of the category and every earlier turn it builds on."""
+    needed = [i for p in category.prompts for i in (*p.context, p.id)]
+    unknown = sorted({i for i in needed if i not in known})
+    if unknown:
+        raise DataError(
+            f"category {category.name!r}: a later turn builds on prompt id(s) {unknown[:5]} "
+            "that no category holds; judge the earlier turns in the same run"
+        )
+    missing = [i for i in dict.fromkeys(needed) if i not in answers]
+    missing_ref = [i for i in dict.fromkeys(needed) if i not in reference_answers]
+    if missing or missing_ref:
+        who = f"candidate {candidate!r}" if missing else "the reference"
+        ids = (missing or missing_ref)[:5]
+        raise DataError(
+            f"category {category.name!r}: {who} has no answer for prompt id(s) {ids}"
+            f"{' and more' if len(missing or missing_ref) > 5 else ''}; "
+            "answer files must cover every prompt"
+        )
+
+
+def _round_robin(groups: Sequence[Sequence[_Job]]) -> list[_Job]:
+    """The first job group of every category, then the second of every category, and so on."""
+    return [
+        job
+        for layer in itertools.zip_longest(*groups)
+        for group in layer
+        if group is not None
+        for job in group
+    ]
+
+
 def _build_jobs(
     categories: Sequence[JudgeCategory],
     candidate_answers: Mapping[str, Mapping[str, str]],
@@ -173,34 +237,32 @@ def _build_jobs(
     repeat_fraction: float,
     seed: int,
 ) -> tuple[list[_Job], dict[tuple[str, str, str], tuple[JudgePrompt, str, str]]]:
-    jobs: list[_Job] = []
+    """The calls to make, interleaved over categories, and the pairs in report order."""
+    known = {p.id: p for c in categories for p in c.prompts}
     pairs: dict[tuple[str, str, str], tuple[JudgePrompt, str, str]] = {}
+    per_category: list[list[list[_Job]]] = []  # one list of job groups (one per pair) each
     for candidate, answers in candidate_answers.items():
         for category in categories:
-            missing = [p.id for p in category.prompts if p.id not in answers]
-            missing_ref = [p.id for p in category.prompts if p.id not in reference_answers]
-            if missing or missing_ref:
-                who = f"candidate {candidate!r}" if missing else "the reference"
-                ids = (missing or missing_ref)[:5]
-                raise DataError(
-                    f"category {category.name!r}: {who} has no answer for prompt id(s) {ids}"
-                    f"{' and more' if len(missing or missing_ref) > 5 else ''}; "
-                    "answer files must cover every prompt"
-                )
+            _check_covered(category, candidate, answers, reference_answers, known)
+            groups = []
             for prompt in category.prompts:
                 key = (candidate, category.name, prompt.id)
                 ours, theirs = answers[prompt.id], reference_answers[prompt.id]
                 pairs[key] = (prompt, ours, theirs)
-                render = category.template.render
-                jobs.append(
-                    _Job(key, "first", render(prompt.question, ours, theirs, prompt.reference))
-                )
-                jobs.append(
-                    _Job(key, "second", render(prompt.question, theirs, ours, prompt.reference))
-                )
+                history: list[Exchange] = [
+                    (known[i].question, answers[i], reference_answers[i]) for i in prompt.context
+                ]
+                swapped: list[Exchange] = [(q, b, a) for q, a, b in history]
+                render, question, gold = category.template.render, prompt.question, prompt.reference
+                group = [
+                    _Job(key, "first", render(question, ours, theirs, gold, history=history)),
+                    _Job(key, "second", render(question, theirs, ours, gold, history=swapped)),
+                ]
                 if _repeat_selected(key, repeat_fraction, seed):
-                    jobs.append(_Job(key, "repeat", jobs[-2].messages, salt="repeat-1"))
-    return jobs, pairs
+                    group.append(_Job(key, "repeat", group[0].messages, salt="repeat-1"))
+                groups.append(group)
+            per_category.append(groups)
+    return _round_robin(per_category), pairs
 
 
 def _execute(
@@ -208,11 +270,11 @@ def _execute(
     judge: JudgeClient,
     concurrency: int,
     progress: Callable[[int, int], None] | None,
-) -> tuple[dict[tuple[tuple[str, str, str], str], JudgeReply], str | None]:
+) -> tuple[dict[tuple[tuple[str, str, str], str], JudgeReply], tuple[str, StopKind] | None]:
     replies: dict[tuple[tuple[str, str, str], str], JudgeReply] = {}
     stop = threading.Event()
     lock = threading.Lock()
-    reasons: list[str] = []
+    reasons: list[tuple[str, StopKind]] = []
     done = [0]
 
     def work(job: _Job) -> None:
@@ -222,8 +284,9 @@ def _execute(
             reply = judge.judge(job.messages, salt=job.salt)
         except BenchlabError as exc:  # budget reached, endpoint failing
             stop.set()
+            kind: StopKind = "budget" if isinstance(exc, BudgetExhaustedError) else "error"
             with lock:
-                reasons.append(str(exc))
+                reasons.append((str(exc), kind))
             return
         except BaseException:
             stop.set()
@@ -276,7 +339,17 @@ def _summarize_candidate(
         n_resamples=n_resamples,
         seed=seed,
     )
-    return CandidateSummary(candidate, per_category, overall, weighted, used, flips)
+    turns: dict[int, PairwiseMetrics] = {}
+    if len({c.turn for c in categories}) > 1:  # a multi-turn study: each turn pooled too
+        for turn in sorted({c.turn for c in categories}):
+            names = [c.name for c in categories if c.turn == turn]
+            turns[turn] = pairwise_metrics(
+                [o for name in names for o in outcomes_by_category[name]],
+                unparseable=sum(per_category[name].unparseable for name in names),
+                n_resamples=n_resamples,
+                seed=seed,
+            )
+    return CandidateSummary(candidate, per_category, overall, weighted, used, flips, turns)
 
 
 def judge_pairs(
@@ -302,7 +375,7 @@ def judge_pairs(
     jobs, pairs = _build_jobs(
         categories, candidate_answers, reference_answers, repeat_fraction, seed
     )
-    replies, stopped_reason = _execute(jobs, judge, concurrency, progress)
+    replies, stop = _execute(jobs, judge, concurrency, progress)
 
     records: list[PairRecord] = []
     unjudged = 0
@@ -335,7 +408,9 @@ def judge_pairs(
             record.repeat_verdict = parse_verdict(repeat.text, repeat.finish_reason).label
             record.repeat_text = repeat.text
         records.append(record)
-    return JudgedPairs(records, unjudged, stopped_reason)
+    if stop is None:
+        return JudgedPairs(records, unjudged)
+    return JudgedPairs(records, unjudged, stop[0], stop[1])
 
 
 def summarize_judgement(
@@ -401,6 +476,8 @@ def summarize_judgement(
         unjudged_pairs=judged.unjudged,
         stopped_reason=judged.stopped_reason,
         templates={c.name: c.template.name for c in categories},
+        stopped_by=judged.stopped_by,
+        category_turns={c.name: c.turn for c in categories},
     )
 
 
