@@ -18,7 +18,7 @@ from benchlab.cli.errors import friendly_errors
 if TYPE_CHECKING:
     from benchlab.judge.pairwise import PairwiseMetrics
     from benchlab.judge.quality import JudgeQuality
-    from benchlab.judge.run import CandidateSummary, JudgeOutcome
+    from benchlab.judge.summary import CandidateSummary, JudgeOutcome
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BUDGET", "EXIT_ENDPOINT", "judge_command", "register"]
 

@@ -24,7 +24,7 @@ from typing import Any
 from benchlab.backends.base import Backend
 from benchlab.backends.requests import GenerationRequest
 from benchlab.errors import ConfigError, DataError
-from benchlab.judge.run import JudgePrompt
+from benchlab.judge.records import JudgePrompt
 
 __all__ = [
     "PromptRow",

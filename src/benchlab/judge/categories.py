@@ -22,7 +22,7 @@ from benchlab.judge.prompts import (
     JudgeTemplate,
     load_template,
 )
-from benchlab.judge.run import JudgeCategory, JudgePrompt
+from benchlab.judge.records import JudgeCategory, JudgePrompt
 
 __all__ = ["TaskPrompts", "build_categories"]
 

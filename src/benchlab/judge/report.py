@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchlab.judge.pairwise import PairwiseMetrics
-from benchlab.judge.run import JudgeOutcome
+from benchlab.judge.summary import JudgeOutcome
 from benchlab.scoring.metric import MetricResult
 
 __all__ = ["TABLE_COLUMNS", "outcome_summary", "write_judge_report"]
