@@ -64,6 +64,19 @@ def test_scope_ignores_budget_and_transport_but_not_what_is_judged() -> None:
     )
 
 
+def test_scope_of_a_study_begun_before_multi_turn_settings_existed_is_unchanged() -> None:
+    # The value budget_scope gave this study before category_field, max_turns and the
+    # multi-turn templates were added: a rerun must find the money spent under it.
+    settings = _settings(
+        categories=[{"name": "math", "prompts": {"file": "math.jsonl"}, "reference_guided": True}]
+    )
+    assert budget_scope(settings) == "study:d421d7618af49eee"
+    split = _settings(
+        categories=[{"prompts": {"file": "math.jsonl", "category_field": "category"}}]
+    )
+    assert budget_scope(split) != budget_scope(settings)
+
+
 def _judge(server, store: ReplyStore, max_usd: float | None, scope: str = "s") -> EndpointJudge:
     client = OpenAICompatibleClient(server.base_url, "judge", api_key_env=KEY_ENV, timeout=2)
     ledger = CostLedger(PRICES, max_usd, store=store, scope=scope)

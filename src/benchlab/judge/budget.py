@@ -132,12 +132,35 @@ class ReplySizes:
             return min(worst_in, tokens_in), min(max_tokens, self._outputs[index])
 
 
+#: Settings added after studies were first scoped, with their defaults: left out of the scope
+#: when at the default, so a study begun before they existed keeps its account.
+_ADDED_LATER: dict[str, Any] = {
+    "category_field": None,
+    "max_turns": None,
+    "multi_turn_template": None,
+    "multi_turn_reference_template": None,
+}
+
+
+def _without_added_defaults(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _without_added_defaults(v)
+            for k, v in value.items()
+            if not (k in _ADDED_LATER and v == _ADDED_LATER[k])
+        }
+    if isinstance(value, list):
+        return [_without_added_defaults(v) for v in value]
+    return value
+
+
 def budget_scope(settings: Any) -> str:
     """The budget scope of a study: a hash of its settings without budget and transport knobs.
 
     `settings` is a pydantic model (`JudgeSettings` or a subclass).
     """
-    data = {k: v for k, v in settings.model_dump(mode="json").items() if k not in _NOT_IN_SCOPE}
+    dump = _without_added_defaults(settings.model_dump(mode="json"))
+    data = {k: v for k, v in dump.items() if k not in _NOT_IN_SCOPE}
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return "study:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
