@@ -246,3 +246,27 @@ def test_mt_bench_input_mistakes_name_the_fix(chat_server, tmp_path, monkeypatch
     with pytest.raises(DataError, match=r"question\.jsonl:3: missing field 'category'"):
         build_categories(load_judge_config(config), multi_turn=True)
     assert chat_server.requests == []  # bad input: nothing judged, nothing paid
+
+
+def test_an_endpoint_answers_the_second_turn_with_its_own_first_answer(
+    chat_server, tmp_path
+) -> None:
+    endpoint = {"base_url": chat_server.base_url, "model": "ref-model", "api_key_env": KEY_ENV}
+    config = write_mt_bench(
+        tmp_path,
+        chat_server.base_url,
+        reference={"name": "api-ref", "endpoint": endpoint, "max_new_tokens": 40},
+    )
+    result = CliRunner().invoke(app, ["judge", str(config)])
+    assert result.exit_code == 0, result.output
+    generations = [r for r in chat_server.requests if r["model"] == "ref-model"]
+    assert len(generations) == 2 * len(QUESTIONS)
+    follow_up = next(r for r in generations if "follow-up question 81?" in str(r))
+    first = next(r for r in generations if r["messages"][-1]["content"] == "first question 81?")
+    assert [m["role"] for m in follow_up["messages"]] == ["user", "assistant", "user"]
+    assert follow_up["messages"][0] == first["messages"][0]
+    assert follow_up["messages"][1]["content"] == "answer to: first question 81?"
+    assert follow_up["max_tokens"] == first["max_tokens"] == 40
+    before = len(chat_server.requests)
+    assert CliRunner().invoke(app, ["judge", str(config)]).exit_code == 0
+    assert len(chat_server.requests) == before  # generated turns are cached like judgments

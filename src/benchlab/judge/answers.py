@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from benchlab.backends.base import Backend
 from benchlab.backends.requests import GenerationRequest
@@ -27,8 +27,10 @@ from benchlab.errors import ConfigError, DataError
 from benchlab.judge.records import JudgePrompt
 
 __all__ = [
+    "ChatSender",
     "PromptRow",
     "generate_answers",
+    "generate_follow_ups",
     "load_answers_file",
     "load_prompt_file",
     "read_prompt_rows",
@@ -257,9 +259,10 @@ def generate_answers(
     later = [p.id for p in prompts if p.turn > 1]
     if later:
         raise ConfigError(
-            f"prompt(s) {later[:3]} are turn 2 or later of a conversation, which benchlab "
-            "generates one prompt at a time; give this side's answers as a file (FastChat's "
-            "model_answer/*.jsonl reads as is) or set prompts.max_turns: 1"
+            f"prompt(s) {later[:3]} are turn 2 or later of a conversation, which a local model "
+            "answers one prompt at a time here; serve it behind an endpoint, give this side's "
+            "answers as a file (FastChat's model_answer/*.jsonl reads as is) or set "
+            "prompts.max_turns: 1"
         )
     answers: dict[str, str] = {}
     step = max(1, backend.batch_size)
@@ -271,4 +274,41 @@ def generate_answers(
         ]
         for prompt, result in zip(chunk, backend.generate(requests), strict=True):
             answers[prompt.id] = result.texts[0]
+    return answers
+
+
+class ChatSender(Protocol):
+    """A chat endpoint client that builds request bodies and sends them (`MeteredClient`)."""
+
+    def payload(self, messages: Sequence[Mapping[str, str]], **options: Any) -> dict[str, Any]:
+        """The JSON body of a chat request."""
+
+    def send(self, body: Mapping[str, Any]) -> Any:
+        """The reply (with `.text`) to a body."""
+
+
+def generate_follow_ups(
+    client: ChatSender,
+    prompts: Sequence[JudgePrompt],
+    answers: Mapping[str, str],
+    *,
+    max_new_tokens: int = 512,
+) -> dict[str, str]:
+    """Answers to later turns through a chat endpoint, each sent with its conversation so far.
+
+    `answers` holds the first turns (generated with the same options, greedy); turns are
+    answered in order, so turn N sees this side's own answers to turns 1..N-1.
+    """
+    by_id = {p.id: p for p in prompts}
+    answers = dict(answers)
+    for prompt in sorted((p for p in prompts if p.turn > 1), key=lambda p: p.turn):
+        messages = []
+        for earlier in prompt.context:
+            messages.append({"role": "user", "content": by_id[earlier].question})
+            messages.append({"role": "assistant", "content": answers[earlier]})
+        messages.append({"role": "user", "content": prompt.question})
+        body = client.payload(
+            messages, temperature=0.0, max_tokens=max_new_tokens, top_p=1.0, stop=(), seed=0
+        )
+        answers[prompt.id] = client.send(body).text
     return answers

@@ -18,7 +18,7 @@ from benchlab.backends.base import Backend
 from benchlab.backends.openai_compatible import OpenAICompatibleBackend, OpenAICompatibleClient
 from benchlab.config.schema import ModelSpec
 from benchlab.errors import ConfigError
-from benchlab.judge.answers import generate_answers, load_answers_file
+from benchlab.judge.answers import generate_answers, generate_follow_ups, load_answers_file
 from benchlab.judge.budget import CostLedger, Pricing, budget_scope
 from benchlab.judge.cache import ReplyStore
 from benchlab.judge.categories import TaskPrompts, build_categories
@@ -98,7 +98,8 @@ def answers_from(
 ) -> dict[str, str]:
     """One side's answers by prompt id: read from its file or generated (endpoint, model).
 
-    Pass `backend` (from `answer_backend`) to reuse one loaded model across calls.
+    Pass `backend` (from `answer_backend`) to reuse one loaded model across calls. An endpoint
+    answers later turns of a conversation with its own earlier answers as context.
     """
     if source.answers is not None:
         spec = source.answers
@@ -111,6 +112,12 @@ def answers_from(
             answer_field=spec.answer_field,
         )
     backend = backend or answer_backend(config, source, cache, ledger)
+    if source.endpoint is not None and any(p.turn > 1 for p in prompts):
+        first = generate_answers(
+            backend, [p for p in prompts if p.turn == 1], max_new_tokens=source.max_new_tokens
+        )
+        client = backend.client  # type: ignore[attr-defined]  # the endpoint's MeteredClient
+        return generate_follow_ups(client, prompts, first, max_new_tokens=source.max_new_tokens)
     return generate_answers(backend, prompts, max_new_tokens=source.max_new_tokens)
 
 
