@@ -7,19 +7,13 @@ a budget scope, and the cap is checked against the sum recorded there for that s
 replies cost nothing; judge calls and answers generated through a paid endpoint both count.
 
 Before a call starts its expected cost is reserved. Reserving the worst case (`max_tokens` out)
-for every call in flight stopped runs at half their cap, so `ReplySizes` learns from the replies
-seen so far (cached ones included): input tokens at the highest observed tokens-per-character
-ratio, output tokens at a running 95th percentile, both worst case until `MIN_OBSERVED` replies
-are in. A call is admitted when the spend, the calls in flight and this call's worst case fit
-under the cap: with one call at a time the cap is never exceeded, and with several in flight
-only replies far longer than any seen before could overshoot it.
-
-The scope is a fingerprint of the study's settings without the budget, transport and output
-knobs (concurrency, timeouts, retries, cache and output paths): every experiment of a matrix
-task shares it, a rerun of the same config finds what was already spent, and raising
-`budget.max_usd` continues the same account rather than opening a new one. Reservations for
-calls in flight are held in memory, so two processes sharing a cache at the same moment can
-overshoot by their calls in flight; benchlab itself runs experiments one after another.
+for every call in flight stopped runs at half their cap, so each endpoint client keeps a
+`ReplySizes` that learns from its replies so far (cached ones included): input tokens at the
+highest observed tokens-per-character ratio, output tokens at a running 95th percentile, both
+worst case until `MIN_OBSERVED` replies are in. A call is admitted when the spend, the calls in
+flight and this call's worst case fit under the cap: with one call at a time the cap is never
+exceeded, and with several in flight only replies far longer than any seen before could
+overshoot it.
 """
 
 from __future__ import annotations
@@ -107,7 +101,9 @@ class ReplySizes:
         self._outputs: list[int] = []  # sorted
         self._tokens_per_char = 0.0
 
-    def observe(self, prompt_chars: int, input_tokens: int | None, output_tokens: int | None):
+    def observe(
+        self, prompt_chars: int, input_tokens: int | None, output_tokens: int | None
+    ) -> None:
         """Record one reply's size (calls without usage are not observed)."""
         if input_tokens is None or output_tokens is None:
             return
@@ -194,7 +190,6 @@ class CostLedger:
         self.input_tokens = 0
         self.output_tokens = 0
         self.estimated_usage_calls = 0
-        self.sizes = ReplySizes()
 
     def _scope_spent(self) -> float:
         return self.store.spent_usd(self.scope) if self.store is not None else self.spent_usd
@@ -216,7 +211,8 @@ class CostLedger:
                 raise BudgetExhaustedError(
                     f"budget of ${self.max_usd:.4f} reached: ${spent:.4f} spent in all "
                     f"(${earlier:.4f} of it by earlier runs or other experiments of this "
-                    f"study), and the next call could cost up to ${worst:.4f}; raise "
+                    f"study), ${self._reserved:.4f} held for calls in flight, and the next "
+                    f"call could cost up to ${worst:.4f}; raise "
                     "`budget.max_usd` and rerun to judge the rest (judged pairs are cached)"
                 )
             self._reserved += estimate_usd

@@ -23,7 +23,7 @@ from benchlab.backends.openai_compatible import (
     ReplyCache,
 )
 from benchlab.backends.requests import GenerationRequest
-from benchlab.judge.budget import CostLedger, worst_case_input_tokens
+from benchlab.judge.budget import CostLedger, ReplySizes, worst_case_input_tokens
 from benchlab.judge.cache import CallSpend, ReplyStore
 from benchlab.store import request_key
 
@@ -92,6 +92,7 @@ class MeteredClient:
         self.ledger = ledger
         self.base_url = client.base_url
         self.model = client.model
+        self.sizes = ReplySizes()  # per client: a judge's replies and a model's answers differ
 
     @property
     def endpoint(self) -> str:
@@ -107,7 +108,7 @@ class MeteredClient:
         messages = body.get("messages", [])
         chars, max_tokens = _prompt_chars(messages), int(body.get("max_tokens") or 0)
         price = self.ledger.pricing.cost
-        expected = price(*self.ledger.sizes.expected_tokens(chars, len(messages), max_tokens))
+        expected = price(*self.sizes.expected_tokens(chars, len(messages), max_tokens))
         return expected, price(worst_case_input_tokens(chars, len(messages)), max_tokens)
 
     def call(self, body: Mapping[str, Any], salt: str = "") -> MeteredReply:
@@ -116,7 +117,7 @@ class MeteredClient:
         chars = _prompt_chars(body.get("messages", []))
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             reply = ChatReply.from_json(hit)
-            self.ledger.sizes.observe(chars, reply.prompt_tokens, reply.completion_tokens)
+            self.sizes.observe(chars, reply.prompt_tokens, reply.completion_tokens)
             cost = self.ledger.record_cached(reply.prompt_tokens, reply.completion_tokens)
             return MeteredReply(reply, cost, True)
         estimate, worst_case = self._reservation_usd(body)
@@ -139,7 +140,7 @@ class MeteredClient:
                 reply.finish_reason,
             )
         cost = self.ledger.pricing.cost(reply.prompt_tokens, reply.completion_tokens)
-        self.ledger.sizes.observe(chars, reply.prompt_tokens, reply.completion_tokens)
+        self.sizes.observe(chars, reply.prompt_tokens, reply.completion_tokens)
         try:
             if self.cache is not None:
                 spend = CallSpend(
