@@ -87,11 +87,11 @@ def _check_covered(
         )
 
 
-def _round_robin(groups: Sequence[Sequence[_Job]]) -> list[_Job]:
-    """The first job group of every category, then the second of every category, and so on."""
+def _round_robin(categories: Sequence[Sequence[Sequence[_Job]]]) -> list[_Job]:
+    """Each category's first pair (its job group), then each one's second pair, and so on."""
     return [
         job
-        for layer in itertools.zip_longest(*groups)
+        for layer in itertools.zip_longest(*categories)
         for group in layer
         if group is not None
         for job in group
