@@ -231,6 +231,15 @@ def test_mt_bench_input_mistakes_name_the_fix(chat_server, tmp_path, monkeypatch
     result = runner.invoke(app, ["judge", str(config)])
     assert result.exit_code == 2 and "one answer per turn" in result.output
     assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()  # refused before anything (a cache file) is written
+
+    local = {"name": "tiny", "path": "builtin:tiny-causal", "kind": "causal"}
+    data = yaml.safe_load(config.read_text())
+    data["candidates"] = [{"name": "tiny", "model": local}]
+    config.write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["judge", str(config)])
+    assert result.exit_code == 2 and "serve it behind an endpoint" in result.output
+    assert not (tmp_path / "out").exists()
 
     data = yaml.safe_load(config.read_text())
     data["categories"][0]["reference_guided"] = ["maths"]

@@ -35,6 +35,7 @@ __all__ = [
     "load_prompt_file",
     "read_prompt_rows",
     "read_records",
+    "refuse_follow_ups",
     "turn_id",
     "turn_prompts",
 ]
@@ -249,13 +250,8 @@ def load_answers_file(
     return answers
 
 
-def generate_answers(
-    backend: Backend, prompts: Sequence[JudgePrompt], *, max_new_tokens: int = 512
-) -> dict[str, str]:
-    """Greedy chat answers to each prompt from any benchlab backend, batched.
-
-    Later turns of a conversation cannot be generated from a single prompt: they are refused.
-    """
+def refuse_follow_ups(prompts: Sequence[JudgePrompt]) -> None:
+    """Refuse later turns where answers are generated one prompt at a time (local models)."""
     later = [p.id for p in prompts if p.turn > 1]
     if later:
         raise ConfigError(
@@ -264,6 +260,16 @@ def generate_answers(
             "answers as a file (FastChat's model_answer/*.jsonl reads as is) or set "
             "prompts.max_turns: 1"
         )
+
+
+def generate_answers(
+    backend: Backend, prompts: Sequence[JudgePrompt], *, max_new_tokens: int = 512
+) -> dict[str, str]:
+    """Greedy chat answers to each prompt from any benchlab backend, batched.
+
+    Later turns of a conversation cannot be generated from a single prompt: they are refused.
+    """
+    refuse_follow_ups(prompts)
     answers: dict[str, str] = {}
     step = max(1, backend.batch_size)
     for start in range(0, len(prompts), step):

@@ -18,7 +18,12 @@ from benchlab.backends.base import Backend
 from benchlab.backends.openai_compatible import OpenAICompatibleBackend, OpenAICompatibleClient
 from benchlab.config.schema import ModelSpec
 from benchlab.errors import ConfigError
-from benchlab.judge.answers import generate_answers, generate_follow_ups, load_answers_file
+from benchlab.judge.answers import (
+    generate_answers,
+    generate_follow_ups,
+    load_answers_file,
+    refuse_follow_ups,
+)
 from benchlab.judge.budget import CostLedger, Pricing, budget_scope
 from benchlab.judge.cache import ReplyStore
 from benchlab.judge.categories import TaskPrompts, build_categories
@@ -88,6 +93,19 @@ def answer_backend(
     return _local_backend(source.model)
 
 
+def _file_answers(source: AnswerSource, prompts: Sequence[JudgePrompt]) -> dict[str, str]:
+    spec = source.answers
+    assert spec is not None
+    return load_answers_file(
+        spec.file,
+        prompts,
+        match_on=spec.match_on,
+        id_field=spec.id_field,
+        question_field=spec.question_field,
+        answer_field=spec.answer_field,
+    )
+
+
 def answers_from(
     config: JudgeSettings,
     source: AnswerSource,
@@ -102,15 +120,7 @@ def answers_from(
     answers later turns of a conversation with its own earlier answers as context.
     """
     if source.answers is not None:
-        spec = source.answers
-        return load_answers_file(
-            spec.file,
-            prompts,
-            match_on=spec.match_on,
-            id_field=spec.id_field,
-            question_field=spec.question_field,
-            answer_field=spec.answer_field,
-        )
+        return _file_answers(source, prompts)
     backend = backend or answer_backend(config, source, cache, ledger)
     if source.endpoint is not None and any(p.turn > 1 for p in prompts):
         first = generate_answers(
@@ -188,21 +198,31 @@ def run_judge_config(
     `task_prompts` builds the prompts of categories drawn from a benchlab task; `progress`
     shows judge calls done, the time left and the money spent.
     """
-    check_endpoint_keys(config, *config.candidates, config.reference)
+    sources = [*config.candidates, config.reference]
+    check_endpoint_keys(config, *sources)
+    # Everything that can be checked without a call is checked before anything is written.
+    categories = build_categories(config, task_prompts, multi_turn=True)
+    prompts = [p for c in categories for p in c.prompts]
+    read = {s.name: _file_answers(s, prompts) for s in sources if s.answers is not None}
+    for source in sources:
+        if source.model is not None:
+            refuse_follow_ups(prompts)
     out = Path(output_dir or config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     cache = ReplyStore(config.cache or out / "judge_cache.sqlite")
     judge: JudgeClient | None = None
     stack = ExitStack()
     try:
-        categories = build_categories(config, task_prompts, multi_turn=True)
-        prompts = [p for c in categories for p in c.prompts]
         ledger = build_ledger(config, cache)
         judge = build_judge(config, cache, ledger)
-        candidates = {
-            c.name: answers_from(config, c, prompts, cache, ledger) for c in config.candidates
+        answers = {
+            s.name: read[s.name]
+            if s.name in read
+            else answers_from(config, s, prompts, cache, ledger)
+            for s in sources
         }
-        reference = answers_from(config, config.reference, prompts, cache, ledger)
+        candidates = {c.name: answers[c.name] for c in config.candidates}
+        reference = answers[config.reference.name]
         outcome = run_pairwise_judgement(
             categories,
             candidates,
