@@ -110,3 +110,21 @@ def test_progress_shows_calls_and_running_cost(chat_server, tmp_path) -> None:
         f"${outcome.cost['spent_usd']:.4f} spent "
         f"(study ${outcome.cost['study_spent_usd']:.4f} of $50.00)"
     )
+
+
+def test_rich_bar_shows_the_note_after_its_description() -> None:
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from benchlab.progress import RichProgress
+
+    bars = Progress(console=Console(file=io.StringIO()))
+    with bars, RichProgress(bars).track("judging", 10) as advance:
+        advance(3, note="$0.0123 spent")
+        (task,) = bars.tasks
+        assert (task.completed, task.total) == (3, 10)
+        assert task.description == "judging  $0.0123 spent"
+        advance(2)
+        assert bars.tasks[0].completed == 5
