@@ -29,7 +29,7 @@ from lm_eval_parity import DATA, DEFAULT_MODEL_DIR, build_model
 
 def arc_requests(n_items: int) -> tuple[list[Any], list[int]]:
     """Requests for the first `n_items` ARC-Challenge items, and each item's number of choices."""
-    from benchlab.backends.requests import LoglikelihoodRequest
+    from benchlab.requests import LoglikelihoodRequest
     from benchlab.tasks.mc_formats import parse_rows, read_local_rows
     from benchlab.tasks.mc_prompts import choice_continuations, loglikelihood_context
 

@@ -352,7 +352,7 @@ def compare_gsm8k(
     bl_seconds: float,
 ) -> dict[str, Any]:
     """Generation agreement, and benchlab's scores on lm-eval's own generations."""
-    from benchlab.backends.requests import GenerationResult
+    from benchlab.requests import GenerationResult
 
     by_filter: dict[str, dict[int, dict[str, Any]]] = {}
     for sample in samples:
@@ -384,7 +384,7 @@ def extraction_parity(task: Any, examples: list[Any]) -> dict[str, Any]:
     from lm_eval.api.metrics import exact_match_hf_evaluate
     from lm_eval.filters.extraction import RegexFilter
 
-    from benchlab.backends.requests import GenerationResult
+    from benchlab.requests import GenerationResult
     from benchlab.tasks.math import rationale
 
     texts, golds, items = [], [], []

@@ -8,7 +8,7 @@ import pytest
 
 from benchlab.backends.cache import ResponseCache, bypass_cache
 from benchlab.backends.hf_causal import HFCausalBackend
-from benchlab.backends.requests import GenerationRequest, LoglikelihoodRequest
+from benchlab.requests import GenerationRequest, LoglikelihoodRequest
 
 
 class _Refuses:
@@ -50,7 +50,7 @@ def test_other_fingerprint_or_request_is_a_miss(tmp_path: Path) -> None:
 
     def compute(batch):
         calls.append(len(batch))
-        from benchlab.backends.requests import LoglikelihoodResult
+        from benchlab.requests import LoglikelihoodResult
 
         return [LoglikelihoodResult(-1.0, True, 1) for _ in batch]
 

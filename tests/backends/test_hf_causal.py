@@ -9,7 +9,7 @@ import torch
 
 from benchlab.backends.hf_causal import HFCausalBackend, encode_pair
 from benchlab.backends.prefix_packing import pack_rows
-from benchlab.backends.requests import GenerationRequest, LoglikelihoodRequest
+from benchlab.requests import GenerationRequest, LoglikelihoodRequest
 
 CONTEXTS = [
     "Question: Which gas do plants take in?\nAnswer:",
@@ -44,7 +44,9 @@ def test_loglikelihood_matches_plain_forward(tiny_causal, share_prefix: bool) ->
         expected, greedy = _reference(model, tokenizer, request)
         assert result.logprob == pytest.approx(expected, abs=1e-4)
         assert result.is_greedy == greedy
-        assert result.num_tokens == len(encode_pair(tokenizer, *vars(request).values())[1])
+        assert result.num_tokens == len(
+            encode_pair(tokenizer, request.context, request.continuation)[1]
+        )
 
 
 def test_empty_context_uses_the_start_token(tiny_causal) -> None:

@@ -14,8 +14,8 @@ from benchlab.backends.openai_compatible import (
     request_key,
     retryable_status,
 )
-from benchlab.backends.requests import GenerationRequest
 from benchlab.errors import ConfigError
+from benchlab.requests import GenerationRequest
 from tests.judge.fake_openai import FakeChatServer
 
 KEY = "sk-backend-test-SECRET-99"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from benchlab.cli.main import app
+from benchlab.record.marker import RunningMarker
 
 runner = CliRunner()
 
@@ -67,9 +67,8 @@ def _write_run(root: Path) -> None:
     )
     running = root / "experiments" / "m_t_running"
     running.mkdir()
-    (running / "running.json").write_text(
-        json.dumps({"pid": os.getpid(), "started_at": "2026-01-01T00:01:40+00:00"})
-    )
+    marker = RunningMarker(running / "running.json", "2026-01-01T00:01:40+00:00")
+    marker.beat()  # names this live process, as the runner does
     failed = root / "experiments" / "m_t_failed"
     failed.mkdir()
     (failed / "failure.json").write_text(json.dumps({"error": "ValueError: boom"}))

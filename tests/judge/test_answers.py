@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from benchlab.backends.base import Backend
-from benchlab.backends.requests import GenerationRequest, GenerationResult, LoglikelihoodRequest
 from benchlab.errors import DataError
 from benchlab.judge.answers import generate_answers, load_answers_file, load_prompt_file
 from benchlab.judge.run import JudgePrompt
+from benchlab.requests import GenerationRequest, GenerationResult, LoglikelihoodRequest
 from benchlab.tasks.base import Example
 from benchlab.tasks.judge_prompts import prompts_from_task, task_prompt
 

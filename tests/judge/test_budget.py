@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from benchlab.backends.openai_compatible import OpenAICompatibleBackend, OpenAICompatibleClient
-from benchlab.backends.requests import GenerationRequest
 from benchlab.judge.budget import (
     MIN_OBSERVED,
     BudgetExhaustedError,
@@ -19,6 +18,7 @@ from benchlab.judge.budget import (
 from benchlab.judge.cache import ReplyStore
 from benchlab.judge.client import EndpointJudge, MeteredClient
 from benchlab.judge.config import JudgeSettings
+from benchlab.requests import GenerationRequest
 from tests.judge.fake_openai import KEY_ENV
 
 PRICES = Pricing(1000.0, 1000.0)  # $0.001 per token: a judgment costs a few cents

@@ -9,10 +9,10 @@ import pytest
 
 from benchlab.backends.base import Backend
 from benchlab.backends.openai_compatible import OpenAICompatibleClient
-from benchlab.backends.requests import GenerationRequest, GenerationResult
 from benchlab.judge.budget import BudgetExhaustedError, CostLedger, Pricing
 from benchlab.judge.cache import ReplyStore
 from benchlab.judge.client import BackendJudge, EndpointJudge
+from benchlab.requests import GenerationRequest, GenerationResult
 from tests.judge.fake_openai import KEY_ENV
 
 MESSAGES = [{"role": "system", "content": "judge"}, {"role": "user", "content": "which? " * 10}]

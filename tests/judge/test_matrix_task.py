@@ -256,7 +256,7 @@ def _task(root: Path, base_url: str, **overrides: Any) -> Any:
 
 
 def _answer(text: str) -> list[Any]:
-    from benchlab.backends.requests import GenerationResult
+    from benchlab.requests import GenerationResult
 
     return [GenerationResult((text,))]
 

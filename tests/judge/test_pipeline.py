@@ -11,10 +11,10 @@ import yaml
 from typer.testing import CliRunner
 
 from benchlab.backends.base import Backend
-from benchlab.backends.requests import GenerationRequest, GenerationResult
 from benchlab.cli.main import app
 from benchlab.judge.config import load_judge_config
 from benchlab.judge.pipeline import run_judge_config
+from benchlab.requests import GenerationRequest, GenerationResult
 from tests.judge.fake_openai import KEY_ENV, SECRET_KEY, scripted_verdict
 from tests.judge.study import EXPECTED, N_PAIRS, PAIRS, write_study
 

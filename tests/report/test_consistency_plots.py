@@ -7,8 +7,8 @@ from benchlab.report.consistency_plots import (
     agreement_histogram_png,
     maj_at_k_png,
 )
-from benchlab.stats.consistency import INVALID, ItemSamples, item_consistency
-from benchlab.stats.consistency_summary import summarize_consistency
+from benchlab.scoring.consistency import INVALID, ItemSamples, item_consistency
+from benchlab.scoring.consistency_summary import summarize_consistency
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

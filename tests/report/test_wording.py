@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from benchlab.record.layout import ExperimentFiles
 from benchlab.report.comparisons import Comparison, MetricDifference
 from benchlab.report.records import ExperimentRecord
 from benchlab.report.wording import describe_comparison, format_p, points
-from benchlab.runner.layout import ExperimentFiles
 
 
 def _record(experiment_id: str) -> ExperimentRecord:

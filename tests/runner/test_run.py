@@ -9,9 +9,10 @@ import jsonschema
 import pytest
 import yaml
 
+from benchlab.record.layout import RunLayout
+from benchlab.report.build import build_report
 from benchlab.report.records import load_run
-from benchlab.runner.experiment import spec_hash
-from benchlab.runner.layout import RunLayout
+from benchlab.runner.fingerprints import spec_hash
 from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from benchlab.runner.status import run_status
@@ -36,6 +37,7 @@ def run_dir(config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
     summary = run_plan(load_plan(config), out)
     assert summary.states == dict.fromkeys(IDS, "complete"), summary.errors
+    build_report(out)  # as `benchlab run` does at the end: error analysis included
     return out
 
 

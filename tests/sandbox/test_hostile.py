@@ -150,6 +150,62 @@ def _cases(canary: Path, host_pid: int) -> dict[str, Case]:
             "AssertionError",
             test="def check(c):\n    assert helper(c()) == 42\ncheck(candidate)\n",
         ),
+        # Semantic cheats: the program's answer, or the names the test uses, lie about the value.
+        "always_equal_object": Case(
+            "class Equal:\n    def __eq__(self, other):\n        return True\n"
+            "    __hash__ = object.__hash__\ndef candidate():\n    return Equal()\n",
+            failed,
+            "no value outside",
+        ),
+        "int_subclass_equal": Case(
+            "class Int(int):\n    def __eq__(self, other):\n        return True\n"
+            "    __hash__ = int.__hash__\ndef candidate():\n    return Int(0)\n",
+            failed,
+            "no value outside",
+        ),
+        "nested_equal_object": Case(
+            "class Equal(str):\n    def __eq__(self, other):\n        return True\n"
+            "    __hash__ = str.__hash__\ndef candidate():\n    return [Equal('x')]\n",
+            failed,
+            "no value outside",
+            test="assert candidate() == ['forty-two']\n",
+        ),
+        "fake_class_attribute": Case(
+            "class Fake:\n    __class__ = int\n    def __eq__(self, other):\n        return True\n"
+            "    __hash__ = object.__hash__\ndef candidate():\n    return Fake()\n",
+            failed,
+            "no value outside",
+            test="assert candidate() == 42 and isinstance(candidate(), int)\n",
+        ),
+        "truthy_object": Case(
+            "def candidate():\n    return object()\n",
+            failed,
+            "no truth value",
+            test="assert candidate()\n",
+        ),
+        "patched_module_function": Case(
+            "import math\nmath.isclose = lambda *args, **kwargs: True\n"
+            "math.fabs = lambda x: 0.0\ndef candidate():\n    return 0.0\n",
+            failed,
+            "AssertionError",
+            test="import math\nassert math.isclose(candidate(), 42.0)\n"
+            "assert math.fabs(candidate() - 42.0) < 1e-6\n",
+        ),
+        "patched_builtins_at_call_time": Case(
+            "import builtins\ndef candidate():\n    builtins.isinstance = lambda *a: True\n"
+            "    builtins.AssertionError = StopIteration\n    builtins.abs = lambda x: 0\n"
+            "    return 0\n",
+            failed,
+            "AssertionError",
+            test="value = candidate()\nassert abs(value - 42) < 1e-6 and isinstance(value, int)\n",
+        ),
+        "shadowed_builtin_names": Case(
+            "def abs(x):\n    return 0\ndef isinstance(*args):\n    return True\n"
+            "def sorted(x):\n    return [42]\ndef candidate():\n    return [0]\n",
+            failed,
+            "AssertionError",
+            test="assert abs(candidate()[0] - 42) < 1e-6\nassert sorted(candidate()) == [42]\n",
+        ),
         "forge_token_via_fds": Case(
             # the nonce, if argv or the environment leaked it, else a guess
             "import os, re, sys\n"
@@ -157,14 +213,14 @@ def _cases(canary: Path, host_pid: int) -> dict[str, Case]:
             "guess = found[0] if found else '0' * 32\n"
             + _WRITE_AND_EXIT.format(lines="f'passed {guess}\\n'.encode()"),
             failed,
-            "forged report",
+            "before the checks completed",  # its descriptors lead to the judge, not the report
         ),
         "forge_token_brute_force": Case(
             "import os, random\n"
             "lines = b''.join(b'passed %032x\\n' % random.getrandbits(128) for _ in range(10000))\n"
             + _WRITE_AND_EXIT.format(lines="lines"),
             failed,
-            "forged report",
+            "before the checks completed",
         ),
         "forge_token_via_proc_mem": Case(
             PROC_MEM_FORGERY,

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from benchlab.backends.cache import ResponseCache, response_key
-from benchlab.backends.requests import LoglikelihoodRequest, LoglikelihoodResult
 from benchlab.judge.cache import ReplyStore
+from benchlab.requests import LoglikelihoodRequest, LoglikelihoodResult
 from benchlab.store import CallSpend, KeyValueStore, request_key
 
 

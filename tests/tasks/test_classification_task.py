@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from benchlab.backends.requests import LoglikelihoodRequest
 from benchlab.errors import DataError
+from benchlab.requests import LoglikelihoodRequest
 from benchlab.tasks.base import EvalContext
 from benchlab.tasks.classification import ClassificationOptions, ClassificationTask
 from tests.helpers import write_jsonl

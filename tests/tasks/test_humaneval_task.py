@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchlab.backends.requests import GenerationRequest, GenerationResult
 from benchlab.errors import ConfigError, DataError
+from benchlab.requests import GenerationRequest, GenerationResult
 from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from benchlab.scoring.pass_at_k import pass_at_k

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchlab.backends.requests import GenerationResult
+from benchlab.requests import GenerationResult
 from benchlab.tasks.base import EvalContext
 from benchlab.tasks.math import COT_EXEMPLARS, rationale
 from benchlab.tasks.registry import build_task

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchlab.backends.requests import GenerationResult
 from benchlab.errors import ConfigError, DataError
+from benchlab.requests import GenerationResult
 from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from benchlab.tasks.base import EvalContext
@@ -189,3 +189,15 @@ def test_runs_through_the_matrix_with_pass_at_1_from_the_recorded_results(
     assert pass_at_1["value"] == pytest.approx(by_hand)
     assert pass_at_1["n"] == results["n_eval"] == 3
     assert pass_at_1["ci_low"] <= pass_at_1["value"] <= pass_at_1["ci_high"]
+
+
+def test_an_always_equal_answer_fails_the_asserts(task: MbppTask) -> None:
+    examples = task.load_split("eval")
+    cheat = (
+        "class Equal:\n    def __eq__(self, other):\n        return True\n"
+        "    __hash__ = object.__hash__\n"
+        "def add(a, b):\n    return Equal()\n"
+    )
+    prediction = task.score(examples[0], [GenerationResult((cheat,))])
+    assert not prediction.correct
+    assert "no value outside" in prediction.details["results"][0]

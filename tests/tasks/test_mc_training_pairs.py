@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from benchlab.backends.requests import GenerationResult
+from benchlab.requests import GenerationResult
 from benchlab.tasks.base import EvalContext
 from benchlab.tasks.registry import build_task
 from tests.helpers import write_jsonl

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from benchlab.backends.requests import GenerationResult, LoglikelihoodResult
 from benchlab.errors import DataError
+from benchlab.requests import GenerationResult, LoglikelihoodResult
 from benchlab.tasks.base import EvalContext
 from benchlab.tasks.registry import build_task
 from tests.helpers import write_jsonl

@@ -13,13 +13,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchlab.backends.requests import (
+from benchlab.requests import (
     ClassificationRequest,
     ClassificationResult,
     GenerationRequest,
     GenerationResult,
     LoglikelihoodRequest,
     LoglikelihoodResult,
+    request_fields,
 )
 from benchlab.store import KeyValueStore, request_key
 
@@ -35,7 +36,7 @@ _RESULT_TYPES: dict[type, type] = {
 def response_key(fingerprint: str, request: Any) -> str:
     """The store key of a request to a model: its fingerprint, the request type and fields."""
     return request_key(
-        fingerprint, {"type": type(request).__name__, "fields": dataclasses.asdict(request)}
+        fingerprint, {"type": type(request).__name__, "fields": request_fields(request)}
     )
 
 

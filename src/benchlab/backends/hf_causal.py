@@ -16,18 +16,24 @@ answered.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from benchlab.backends.base import Backend
 from benchlab.backends.cache import ResponseCache
 from benchlab.backends.prefix_packing import PackedBatch, batch_rows, pack_rows
-from benchlab.backends.requests import (
+from benchlab.backends.registry import register_backend
+from benchlab.requests import (
     GenerationRequest,
     GenerationResult,
     LoglikelihoodRequest,
     LoglikelihoodResult,
 )
+
+if TYPE_CHECKING:
+    from benchlab.backends.weights import LoadedModel
+    from benchlab.config.schema import ModelSpec
 
 __all__ = ["HFCausalBackend", "encode_pair", "tokenize_texts", "truncate_at_stop"]
 
@@ -114,8 +120,16 @@ def _budget_batches(lengths: Sequence[int], rows: Sequence[int], budget: int) ->
         start = end
 
 
+@register_backend(
+    "hf_causal", description="transformers AutoModelForCausalLM: log-likelihood and generation"
+)
 class HFCausalBackend(Backend):
     """Wraps a transformers causal LM; batches are length-sorted and sized by padded tokens."""
+
+    serves: ClassVar[Mapping[type, str]] = {
+        LoglikelihoodRequest: "loglikelihood",
+        GenerationRequest: "generate",
+    }
 
     def __init__(
         self,
@@ -138,6 +152,41 @@ class HFCausalBackend(Backend):
         self.add_bos_token = add_bos_token
         self._fingerprint = fingerprint
         self._keeps_mask: bool | None = None
+
+    @classmethod
+    def load(cls, spec: ModelSpec, **options: Any) -> LoadedModel:
+        """The causal LM's weights (quantized, with an adapter, or from a method's folder)."""
+        from benchlab.backends.weights import load_pretrained
+
+        return load_pretrained(spec, "AutoModelForCausalLM", **options)
+
+    @classmethod
+    def from_spec(
+        cls,
+        spec: ModelSpec,
+        *,
+        adapter: str | None = None,
+        loaded: LoadedModel | None = None,
+        tag: tuple[str, ...] = (),
+    ) -> HFCausalBackend:
+        """A backend over the spec's model, or over weights a method has in memory."""
+        from benchlab.backends.weights import attach_adapter, fingerprint_of
+
+        if loaded is None:
+            loaded = cls.load(spec, adapter=adapter)
+        elif adapter is not None:
+            loaded = attach_adapter(loaded, adapter)
+        backend = cls(
+            loaded.model,
+            loaded.tokenizer,
+            max_length=spec.max_length,
+            batch_size=spec.batch_size,
+            fingerprint=fingerprint_of(spec, loaded.revision, *loaded.parts, *tag),
+            cache=ResponseCache(spec.cache_path) if spec.cache_path else None,
+            add_bos_token=spec.add_bos_token,
+        )
+        backend.revision = loaded.revision
+        return backend
 
     @property
     def fingerprint(self) -> str:
@@ -341,7 +390,11 @@ class HFCausalBackend(Backend):
         return [texts[i] for i in range(len(prompts))]
 
     def _generate_one(self, request: GenerationRequest) -> GenerationResult:
-        """Sampled generation, one prompt at a time with a per-sample seed."""
+        """Sampled generation, one prompt at a time, sample i seeded with `seed + i`.
+
+        The seed applies inside a forked RNG state, so an item's samples are the same whatever
+        ran before it, and the caller's global RNG is left as it was.
+        """
         import torch
 
         tokenizer = self.tokenizer
@@ -350,9 +403,7 @@ class HFCausalBackend(Backend):
         sampling = request.temperature > 0
         texts = []
         for sample in range(request.num_samples):
-            if sampling:
-                torch.manual_seed(request.seed + sample)
-            with torch.inference_mode():
+            with _seeded(request.seed + sample, sampling), torch.inference_mode():
                 output = self.model.generate(
                     input_ids=input_ids,
                     attention_mask=torch.ones_like(input_ids),
@@ -367,6 +418,20 @@ class HFCausalBackend(Backend):
             text = tokenizer.decode(output[0, input_ids.shape[1] :], skip_special_tokens=True)
             texts.append(truncate_at_stop(text, request.stop))
         return GenerationResult(tuple(texts))
+
+
+@contextmanager
+def _seeded(seed: int, sampling: bool) -> Iterator[None]:
+    """Run a block under `seed` in a forked torch RNG (no-op for greedy decoding)."""
+    import torch
+
+    if not sampling:
+        yield
+        return
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
 
 
 def _keeps_masked_logits(model: Any) -> bool:

@@ -18,22 +18,29 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from benchlab.backends.base import Backend
-from benchlab.backends.requests import GenerationRequest, GenerationResult
+from benchlab.backends.registry import register_backend
 from benchlab.config.secrets import SECRET_ADVICE, looks_like_secret
 from benchlab.errors import BackendUnavailableError, ConfigError
+from benchlab.requests import GenerationRequest, GenerationResult
 from benchlab.store import request_key
+
+if TYPE_CHECKING:
+    from benchlab.backends.weights import LoadedModel
+    from benchlab.config.schema import ModelSpec
 
 __all__ = [
     "ChatClient",
     "ChatReply",
     "EndpointError",
+    "EndpointOptions",
     "OpenAICompatibleBackend",
     "OpenAICompatibleClient",
     "ReplyCache",
-    "request_key",
     "retryable_status",
 ]
 
@@ -312,6 +319,22 @@ class ChatClient(Protocol):
         """The reply to a prepared body."""
 
 
+class EndpointOptions(BaseModel):
+    """`backend_options` of an OpenAI-compatible model entry (the model name is its `path`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str
+    api_key_env: str | None = Field(None, description="environment variable holding the key")
+    timeout: float = Field(60.0, gt=0)
+    max_retries: int = Field(6, ge=0)
+    seed: int | None = None
+
+
+@register_backend(
+    "openai_compatible",
+    description="any OpenAI-compatible chat endpoint: generation (zero-shot, few-shot, judge)",
+)
 class OpenAICompatibleBackend(Backend):
     """A generation-only backend backed by a chat endpoint, with an optional reply cache.
 
@@ -324,6 +347,44 @@ class OpenAICompatibleBackend(Backend):
     def __init__(self, client: ChatClient, cache: ReplyCache | None = None) -> None:
         self.client = client
         self.cache = cache
+
+    serves: ClassVar[Mapping[type, str]] = {GenerationRequest: "generate"}
+
+    @classmethod
+    def from_spec(
+        cls,
+        spec: ModelSpec,
+        *,
+        adapter: str | None = None,
+        loaded: LoadedModel | None = None,
+        tag: tuple[str, ...] = (),
+    ) -> OpenAICompatibleBackend:
+        """A chat endpoint from the entry's `backend_options`; the entry's `path` is the model."""
+        if adapter is not None or loaded is not None or spec.adapter or spec.quantization:
+            raise ConfigError(
+                f"model {spec.name!r}: an OpenAI-compatible endpoint has no local weights to "
+                "adapt or quantize; use it with prompting modes (zero_shot, few_shot)"
+            )
+        try:
+            options = EndpointOptions.model_validate(spec.backend_options)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
+            raise ConfigError(
+                f"model {spec.name!r}: backend_options: {problems} (an OpenAI-compatible model "
+                "needs backend_options.base_url, e.g. http://localhost:8000/v1)"
+            ) from exc
+        client = OpenAICompatibleClient(
+            options.base_url,
+            spec.path,
+            api_key_env=options.api_key_env,
+            timeout=options.timeout,
+            max_retries=options.max_retries,
+            seed=options.seed,
+        )
+        backend = cls(client)
+        return backend
 
     @property
     def fingerprint(self) -> str:

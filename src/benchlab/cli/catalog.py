@@ -6,13 +6,7 @@ import typer
 
 from benchlab.cli.errors import friendly_errors
 
-__all__ = ["BACKENDS", "register"]
-
-BACKENDS = {
-    "hf_causal": "transformers AutoModelForCausalLM: log-likelihood and generation",
-    "hf_encoder": "transformers AutoModelForSequenceClassification: classification head",
-    "openai_compatible": "any OpenAI-compatible chat endpoint (judge, reference answers)",
-}
+__all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
@@ -25,6 +19,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
+        from benchlab.backends.registry import backend_types
         from benchlab.methods.registry import method_types
         from benchlab.tasks.registry import task_entries
 
@@ -40,9 +35,10 @@ def register(app: typer.Typer) -> None:
         for name, cls in sorted(method_types().items()):
             modes.add_row(name, ", ".join(sorted(cls.compatible_kinds)), cls.description)
         backends = Table(title="backends")
-        backends.add_column("name")
-        backends.add_column("description")
-        for name, description in BACKENDS.items():
-            backends.add_row(name, description)
+        for column in ("name", "serves", "description"):
+            backends.add_column(column)
+        for name, cls in sorted(backend_types().items()):
+            served = ", ".join(sorted(t.__name__ for t in cls.served_types()))
+            backends.add_row(name, served, cls.description)
         for table in (tasks, modes, backends):
             console.print(table)

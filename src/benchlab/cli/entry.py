@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "status": (
         "benchlab.cli.status",
-        "Done / failed / running / pending per experiment, elapsed, ETA, last log lines.",
+        "State per experiment (stale ones with why), elapsed, ETA, last log lines.",
     ),
     "list": ("benchlab.cli.catalog", "Print the available tasks, modes and backends."),
     "report": (
@@ -49,6 +49,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Per-item paired comparison of two runs: B - A with CIs, Holm-corrected tests.",
     ),
     "data": ("benchlab.cli.data", "Inspect training data."),
+    "publish": (
+        "benchlab.cli.publish",
+        "Assemble weights, tokenizer and a model card of the measured results; push to the Hub.",
+    ),
+    "caption-eval": (
+        "benchlab.cli.caption_eval",
+        "Score image captions like pycocoevalcap (no Java needed), with 95% CIs.",
+    ),
 }
 
 

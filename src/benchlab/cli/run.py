@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from benchlab.cli.errors import friendly_errors
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from benchlab.runner.planning import Plan
 
 __all__ = ["quick_config_path", "register"]
 
@@ -45,6 +50,26 @@ def default_run_dir(config_name: str, profile: str) -> Path:
 def execute(config: Path, profile: str | None, out: Path | None, only: str | None, force: bool):
     """Validate, run the matrix with progress bars, write the report, print a summary."""
     from rich.console import Console
+
+    from benchlab.record.lock import RunLock
+    from benchlab.runner.planning import load_plan
+    from benchlab.runner.run import select_experiments
+
+    console = Console()
+    if not console.is_terminal:  # logs and CI: wide enough that ids and CIs are not cut
+        console = Console(width=160)
+    plan = load_plan(config, profile)
+    if not select_experiments(plan, only):
+        raise typer.BadParameter(f"--only {only!r} matches no experiment id")
+    run_dir = out or default_run_dir(plan.config.name, plan.profile)
+    with RunLock(run_dir):  # a second run on this directory stops here, having written nothing
+        _run_and_report(plan, run_dir, only, force, console)
+
+
+def _run_and_report(
+    plan: Plan, run_dir: Path, only: str | None, force: bool, console: Console
+) -> None:
+    """The matrix under progress bars, then the report and the summary table."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -55,17 +80,9 @@ def execute(config: Path, profile: str | None, out: Path | None, only: str | Non
     )
 
     from benchlab.progress import RichProgress
-    from benchlab.runner.planning import load_plan
     from benchlab.runner.run import run_plan, select_experiments
     from benchlab.runner.summary import summary_table
 
-    console = Console()
-    if not console.is_terminal:  # logs and CI: wide enough that ids and CIs are not cut
-        console = Console(width=160)
-    plan = load_plan(config, profile)
-    if not select_experiments(plan, only):
-        raise typer.BadParameter(f"--only {only!r} matches no experiment id")
-    run_dir = out or default_run_dir(plan.config.name, plan.profile)
     console.print(
         f"benchlab: {len(select_experiments(plan, only))} experiments, profile "
         f"[bold]{plan.profile}[/bold], run dir [bold]{run_dir}[/bold]"
@@ -90,6 +107,9 @@ def execute(config: Path, profile: str | None, out: Path | None, only: str | Non
     from benchlab.report.build import build_report
 
     report = build_report(run_dir)
+    from benchlab.trackers import track_run
+
+    track_run(run_dir)
     console.print(summary_table(run_dir))
     console.print(f"report: {report}")
     if not summary.ok:

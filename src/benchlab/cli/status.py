@@ -21,14 +21,13 @@ def register(app: typer.Typer) -> None:
         run_dir: Annotated[Path, typer.Argument(help="run directory")],
         lines: Annotated[int, typer.Option(help="log lines to show")] = 10,
     ) -> None:
-        """Done / failed / running / pending per experiment, elapsed, ETA, last log lines."""
+        """State per experiment (stale ones with why), elapsed, ETA, last log lines."""
         from rich.console import Console
 
-        from benchlab.errors import BenchlabError
+        from benchlab.record.layout import RunLayout
         from benchlab.runner.status import run_status
 
-        if not run_dir.is_dir():
-            raise BenchlabError(f"run directory not found: {run_dir}")
+        RunLayout(run_dir).require_run()
         console = Console()
         status = run_status(run_dir)
         console.print(status.table())

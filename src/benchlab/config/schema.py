@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from benchlab.config.base import StrictModel as _Strict
 
 __all__ = [
+    "DEFAULT_BACKENDS",
     "BenchConfig",
     "MatrixRule",
     "MatrixSpec",
@@ -20,7 +21,13 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
-ModelKind = Literal["encoder", "causal"]
+ModelKind = Literal["encoder", "causal", "api"]
+#: The backend a model kind gets when its entry names none, and the kind a backend implies.
+DEFAULT_BACKENDS: dict[str, str] = {
+    "causal": "hf_causal",
+    "encoder": "hf_encoder",
+    "api": "openai_compatible",
+}
 
 
 def _check_name(value: str) -> str:
@@ -51,8 +58,36 @@ class ModelSpec(_Strict):
     cache_path: str | None = Field(
         None, description="SQLite file caching this model's answers across runs (opt-in)"
     )
+    backend: str | None = Field(
+        None, description="registered backend (`benchlab list`); default: the kind's backend"
+    )
+    device_map: str | None = Field(
+        None, description="transformers device_map (e.g. 'auto'); default: the one accelerator"
+    )
+    quantization: str | None = Field(
+        None, description="load quantized, e.g. bnb-int8, bnb-nf4, bnb-fp4 (bitsandbytes)"
+    )
+    adapter: str | None = Field(None, description="a peft adapter folder loaded on top")
+    backend_options: dict[str, Any] = Field(
+        {}, description="backend-specific settings, e.g. base_url and api_key_env for an API"
+    )
 
     _name = field_validator("name")(_check_name)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_from_backend(cls, data: Any) -> Any:
+        """`backend: openai_compatible` alone is enough: the kind follows from a known backend."""
+        if isinstance(data, dict) and "kind" not in data and data.get("backend"):
+            implied = {b: k for k, b in DEFAULT_BACKENDS.items()}.get(data["backend"])
+            if implied is not None:
+                data = {**data, "kind": implied}
+        return data
+
+    @property
+    def backend_name(self) -> str:
+        """The registered backend that loads and serves this model."""
+        return self.backend or DEFAULT_BACKENDS[self.kind]
 
 
 class TaskSpec(BaseModel):
@@ -83,6 +118,9 @@ class ModeSpec(BaseModel):
 
     name: str
     type: str | None = None
+    base_mode: str | None = Field(
+        None, description="a mode whose prepared model this one starts from (e.g. dpo on sft)"
+    )
 
     _name = field_validator("name")(_check_name)
 
@@ -93,7 +131,7 @@ class ModeSpec(BaseModel):
 
     @property
     def options(self) -> dict[str, Any]:
-        """The method-specific options (every field besides name and type)."""
+        """The method-specific options (every field besides name, type and base_mode)."""
         return dict(self.model_extra or {})
 
 
@@ -135,6 +173,11 @@ class BenchConfig(_Strict):
     matrix: MatrixSpec = MatrixSpec()
     profiles: dict[str, ProfileSpec] = {"full": ProfileSpec()}
     default_profile: str = "full"
+    # Published figures shown beside measured ones (validated by benchlab.report.published).
+    published: list[dict[str, Any]] = []
+    # Experiment trackers (benchlab.trackers) and where they log; None: a store in the run dir.
+    trackers: list[str] = []
+    tracking_uri: str | None = None
 
     @model_validator(mode="after")
     def _unique_names(self) -> BenchConfig:

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from benchlab.backends.base import Backend
-from benchlab.backends.requests import GenerationRequest
 from benchlab.errors import ConfigError, DataError
 from benchlab.judge.records import JudgePrompt
+from benchlab.requests import GenerationRequest
 
 __all__ = [
     "ChatSender",

@@ -22,9 +22,9 @@ from benchlab.backends.openai_compatible import (
     OpenAICompatibleClient,
     ReplyCache,
 )
-from benchlab.backends.requests import GenerationRequest
 from benchlab.judge.budget import CostLedger, ReplySizes, worst_case_input_tokens
 from benchlab.judge.cache import CallSpend, ReplyStore
+from benchlab.requests import GenerationRequest
 from benchlab.store import request_key
 
 __all__ = [

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 
 from benchlab.judge.verdict import VerdictLabel
+from benchlab.record.jsonsafe import finite_or_none
 from benchlab.scoring.metric import MetricResult
 
 __all__ = [
@@ -97,7 +98,7 @@ class PairwiseMetrics:
 
 def _finite_json(metric: MetricResult) -> dict[str, Any]:
     def clean(x: float) -> float | None:
-        return float(x) if np.isfinite(x) else None
+        return finite_or_none(float(x))
 
     return {
         "value": clean(metric.value),

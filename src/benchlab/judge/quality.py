@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from benchlab.record.jsonsafe import finite_or_none
 from benchlab.scoring.metric import MetricResult
 
 __all__ = ["JudgeQuality", "LengthCase", "judge_quality", "proportion"]
@@ -54,7 +55,7 @@ class JudgeQuality:
         def clean(m: MetricResult) -> dict[str, Any]:
             out = m.to_json()
             for k in ("value", "ci_low", "ci_high"):
-                out[k] = None if out[k] != out[k] else out[k]
+                out[k] = finite_or_none(out[k])
             return out
 
         return {

@@ -13,12 +13,14 @@ import csv
 import io
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 from benchlab.judge.pairwise import PairwiseMetrics
 from benchlab.judge.summary import JudgeOutcome
+from benchlab.record.atomic import write_bytes_atomic as _write_atomic
+from benchlab.record.jsonsafe import finite_or_none as _finite
+from benchlab.record.jsonsafe import json_line
 from benchlab.scoring.metric import MetricResult
 
 __all__ = ["TABLE_COLUMNS", "outcome_summary", "write_judge_report"]
@@ -45,12 +47,6 @@ TABLE_COLUMNS = (
     "weight",
     "warning",
 )
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _num(x: float) -> str:
@@ -144,7 +140,7 @@ def _table_rows(outcome: JudgeOutcome) -> list[dict[str, Any]]:
 
 def _metric_json(m: MetricResult) -> dict[str, Any]:
     def clean(x: float) -> float | None:
-        return float(x) if math.isfinite(x) else None
+        return _finite(float(x))
 
     return {
         "value": clean(m.value),
@@ -153,17 +149,6 @@ def _metric_json(m: MetricResult) -> dict[str, Any]:
         "n": m.n,
         "ci_method": m.ci_method,
     }
-
-
-def _finite(value: Any) -> Any:
-    """Replace NaN and infinities (undefined or unbounded values) by null, recursively."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 def outcome_summary(outcome: JudgeOutcome) -> dict[str, Any]:
@@ -291,7 +276,7 @@ def write_judge_report(
     _write_atomic(paths["table"], table.getvalue().encode("utf-8"))
     if predictions:
         paths["predictions"] = out / "predictions.jsonl"
-        lines = "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in outcome.records)
+        lines = "".join(json_line(r.to_json()) + "\n" for r in outcome.records)
         _write_atomic(paths["predictions"], lines.encode("utf-8"))
     summary = json.dumps(
         _finite(outcome_summary(outcome)), indent=2, ensure_ascii=False, allow_nan=False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from benchlab.backends.base import Backend
+from benchlab.backends.registry import build_backend, load_model
+from benchlab.backends.weights import LoadedModel
 from benchlab.config.plan import ExperimentSpec
 from benchlab.progress import ProgressReporter
 from benchlab.tasks.base import EvalContext, Example, Task
@@ -58,6 +61,35 @@ class MethodContext:
     log: Callable[[str], None] = print
     shared_dir: Path | None = None  # run-wide artifacts several experiments reuse
 
+    def prepare_base(self) -> Prepared | None:
+        """The prepared model of the mode's `base_mode` (trained once per run), or None."""
+        base = self.spec.base
+        if base is None:
+            return None
+        from benchlab.methods.registry import build_method
+
+        self.log(f"{self.spec.id}: preparing its base mode {base.mode.name!r}")
+        method = build_method(base.mode.method_type, base.mode.options)
+        return method.prepare(dataclasses.replace(self, spec=base))
+
+    def starting_model(self, base: Prepared | None = None, **options: Any) -> LoadedModel:
+        """The weights a training method starts from: its base mode's model, or the spec's.
+
+        `base` is the already prepared base (from `prepare_base`). A base's adapter is merged
+        into its weights first, so a new adapter (or a quantized copy) builds on what the base
+        produced, not on a stack of adapters. A prompting base has no weights of its own.
+        """
+        if base is None or base.model is None:
+            return load_model(self.spec.model, **options)
+        loaded = base.model
+        if hasattr(loaded.model, "merge_and_unload"):
+            loaded = dataclasses.replace(loaded, model=loaded.model.merge_and_unload())
+        return loaded
+
+    def starting_backend(self, base: Prepared | None = None) -> Backend:
+        """The backend a prompting method evaluates: its base mode's, or the spec's model."""
+        return build_backend(self.spec.model) if base is None else base.backend
+
 
 @dataclass
 class TrainingRecord:
@@ -78,11 +110,17 @@ class TrainingRecord:
 
 @dataclass
 class Prepared:
-    """A backend ready to answer requests, how to evaluate it, and any training record."""
+    """A backend ready to answer requests, how to evaluate it, and what the method produced.
+
+    `model` is the weights in memory (None for a remote API or a pure prompting method over a
+    fresh load) and `artifact_dir` the saved adapter or model, so a mode can build on another.
+    """
 
     backend: Backend
     eval_context: EvalContext
     training: TrainingRecord | None = None
+    model: LoadedModel | None = None
+    artifact_dir: Path | None = None
 
 
 class Method(ABC):
@@ -90,7 +128,7 @@ class Method(ABC):
 
     #: The options model validated against the mode's fields in the config.
     options_model: ClassVar[type[MethodOptions]] = MethodOptions
-    #: Model kinds this method applies to ("encoder", "causal").
+    #: Model kinds this method applies to ("encoder", "causal", "api").
     compatible_kinds: ClassVar[frozenset[str]]
     #: Task families this method applies to (None: all).
     compatible_families: ClassVar[frozenset[str] | None] = None

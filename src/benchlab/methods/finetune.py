@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
-from benchlab.backends.factory import device, encoder_backend
-from benchlab.backends.loading import load_tokenizer, model_location
+from benchlab.backends.registry import build_backend, load_model
+from benchlab.backends.weights import LoadedModel, place, with_part
 from benchlab.errors import ConfigError
 from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared, TrainSplitUse
 from benchlab.methods.registry import register_method
@@ -55,10 +56,8 @@ class FineTune(Method):
         if not isinstance(task, ClassificationTask):
             raise ConfigError(f"finetune needs a classification task, not {task.family}")
         spec = context.spec.model
-        location = model_location(spec)
-        tokenizer = load_tokenizer(spec, location)
-        names = task.label_names
-        model = _classifier(spec, location, names, options.pooling).to(device())
+        loaded = _classifier(spec, task.label_names, options.pooling)
+        model, tokenizer = loaded.model, loaded.tokenizer
 
         def encode(examples):
             rows = []
@@ -98,29 +97,25 @@ class FineTune(Method):
         tokenizer.save_pretrained(best)
         record.artifact = "model"
         eval_spec = spec.model_copy(update={"max_length": options.max_length})
-        backend = encoder_backend(eval_spec, model, tokenizer, f"finetune:{context.spec.id}")
-        return Prepared(backend, EvalContext(use_classifier_head=True), record)
+        tuned = with_part(dataclasses.replace(loaded, model=model), f"finetune:{context.spec.id}")
+        backend = build_backend(eval_spec, loaded=tuned)
+        evaluation = EvalContext(use_classifier_head=True)
+        return Prepared(backend, evaluation, record, tuned, best)
 
 
-def _classifier(spec, location: str, names: list[str], pooling: str):
-    """The model to train: the standard sequence-classification head or a mean-pooling one."""
-    from transformers import AutoModel, AutoModelForSequenceClassification
+def _classifier(spec, names: list[str], pooling: str) -> LoadedModel:
+    """The model to train: the standard sequence-classification head or a mean-pooling one.
 
+    Loaded in the checkpoint's own dtype (`dtype=None`), as training has always started.
+    """
+    from benchlab.backends.loading import model_location
     from benchlab.methods.mean_pooling import MeanPoolingClassifier, uses_mean_pooling
 
-    if pooling == "mean" or (pooling == "auto" and uses_mean_pooling(location)):
-        encoder = AutoModel.from_pretrained(
-            location, revision=spec.revision, trust_remote_code=spec.trust_remote_code
-        )
-        return MeanPoolingClassifier(encoder, len(names))
-    return AutoModelForSequenceClassification.from_pretrained(
-        location,
-        revision=spec.revision,
-        num_labels=len(names),
-        id2label=dict(enumerate(names)),
-        label2id={n: i for i, n in enumerate(names)},
-        trust_remote_code=spec.trust_remote_code,
-    )
+    if pooling == "mean" or (pooling == "auto" and uses_mean_pooling(model_location(spec))):
+        encoder = load_model(spec, auto_class="AutoModel", dtype=None)
+        head = MeanPoolingClassifier(encoder.model, len(names))
+        return dataclasses.replace(encoder, model=place(head, spec))
+    return load_model(spec, labels=names, dtype=None)
 
 
 def _accuracy(prediction) -> dict[str, float]:

@@ -6,17 +6,33 @@ the adapted model exactly as zero-shot asks the base one, so the two are directl
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from benchlab.backends.factory import causal_backend, load_causal_model
 from benchlab.backends.hf_causal import encode_pair
-from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared, TrainSplitUse
+from benchlab.backends.registry import build_backend
+from benchlab.backends.weights import LoadedModel, attach_adapter, with_part
+from benchlab.methods.base import (
+    Method,
+    MethodContext,
+    MethodOptions,
+    Prepared,
+    TrainingRecord,
+    TrainSplitUse,
+)
 from benchlab.methods.registry import register_method
-from benchlab.methods.training import TrainingPlan, carve_validation, run_trainer
+from benchlab.methods.training import (
+    TrainingPlan,
+    artifact_digest,
+    carve_validation,
+    run_trainer,
+    shared_folder,
+    train_once,
+)
 from benchlab.tasks.base import EvalContext, TrainingPair
 
 __all__ = ["LoRA", "LoRAOptions", "completion_features", "pad_completion_batch"]
@@ -87,12 +103,32 @@ class LoRA(Method):
     description = "causal model + LoRA adapter (r, alpha, dropout, target_modules, epochs...)"
 
     def prepare(self, context: MethodContext) -> Prepared:
-        """Train an adapter, save it, and evaluate the adapted model zero-shot."""
+        """Train an adapter (or reuse the run's), save it, evaluate the adapted model zero-shot."""
+        base = context.prepare_base()
+
+        def reload(folder: Path) -> LoadedModel:
+            return attach_adapter(context.starting_model(base), folder)
+
+        loaded, record, artifact = train_once(
+            context,
+            shared_folder(context, "lora"),
+            "adapter",
+            lambda target: self._train(context, context.starting_model(base), target),
+            reload,
+            label="LoRA",
+        )
+        backend = build_backend(context.spec.model, loaded=loaded)
+        return Prepared(backend, EvalContext(seed=context.spec.seed), record, loaded, artifact)
+
+    def _train(
+        self, context: MethodContext, loaded: LoadedModel, target: Path
+    ) -> tuple[LoadedModel, TrainingRecord]:
+        """Fit the adapter on the task's pairs and save it as `target/adapter`."""
         from peft import LoraConfig, get_peft_model
 
         options: LoRAOptions = self.options  # type: ignore[assignment]
         spec = context.spec.model
-        model, tokenizer = load_causal_model(spec)
+        tokenizer = loaded.tokenizer
         config = LoraConfig(
             r=options.r,
             lora_alpha=options.alpha,
@@ -100,7 +136,7 @@ class LoRA(Method):
             target_modules=options.target_modules,
             task_type="CAUSAL_LM",
         )
-        model = get_peft_model(model, config)
+        model = get_peft_model(loaded.model, config)
         train, validation = carve_validation(
             context.train_examples(), options.validation_fraction, context.spec.seed
         )
@@ -118,9 +154,8 @@ class LoRA(Method):
             plan,
             collator=pad_completion_batch(tokenizer.pad_token_id),
         )
-        adapter_dir = context.out_dir / "adapter"
+        adapter_dir = target / "adapter"
         model.save_pretrained(adapter_dir)
         record.artifact = "adapter"
-        digest = hashlib.sha256((adapter_dir / "adapter_model.safetensors").read_bytes())
-        backend = causal_backend(spec, model, tokenizer, f"lora:{digest.hexdigest()[:16]}")
-        return Prepared(backend, EvalContext(seed=context.spec.seed), record)
+        tuned = dataclasses.replace(loaded, model=model)
+        return with_part(tuned, f"adapter:{artifact_digest(adapter_dir)}"), record

@@ -6,13 +6,13 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from benchlab.backends.factory import causal_backend, load_causal_model
+from benchlab.backends.weights import LoadedModel
 from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared, TrainSplitUse
 from benchlab.methods.registry import register_method
 from benchlab.tasks.base import EvalContext
 from benchlab.tasks.fewshot import FewShotSampler
 
-__all__ = ["FewShot", "FewShotOptions", "ZeroShot"]
+__all__ = ["FewShot", "FewShotOptions", "ZeroShot", "base_model"]
 
 
 class FewShotOptions(MethodOptions):
@@ -26,14 +26,14 @@ class FewShotOptions(MethodOptions):
 class ZeroShot(Method):
     """The base model, prompted with the task's template alone."""
 
-    compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal"})
-    description = "causal model, task prompt only"
+    compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal", "api"})
+    description = "causal model or API, task prompt only (or the base_mode's model)"
 
     def prepare(self, context: MethodContext) -> Prepared:
-        """Load the model; evaluate without demonstrations."""
-        model, tokenizer = load_causal_model(context.spec.model)
-        backend = causal_backend(context.spec.model, model, tokenizer)
-        return Prepared(backend, EvalContext(seed=context.spec.seed))
+        """The model (or its base mode's); evaluate without demonstrations."""
+        base = context.prepare_base()
+        backend = context.starting_backend(base)
+        return Prepared(backend, EvalContext(seed=context.spec.seed), model=base_model(base))
 
 
 @register_method("few_shot")
@@ -41,14 +41,20 @@ class FewShot(Method):
     """The base model with k demonstrations drawn from the train split by a fixed seed."""
 
     options_model = FewShotOptions
-    compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal"})
+    compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal", "api"})
     train_split = TrainSplitUse()
-    description = "causal model, k demonstrations from the train split (k, seed)"
+    description = "causal model or API, k demonstrations from the train split (k, seed)"
 
     def prepare(self, context: MethodContext) -> Prepared:
         """Load the model and a demonstration sampler over the training examples."""
         options: FewShotOptions = self.options  # type: ignore[assignment]
         sampler = FewShotSampler(context.train_examples(), options.k, options.seed)
-        model, tokenizer = load_causal_model(context.spec.model)
-        backend = causal_backend(context.spec.model, model, tokenizer)
-        return Prepared(backend, EvalContext(demonstrations=sampler, seed=context.spec.seed))
+        base = context.prepare_base()
+        backend = context.starting_backend(base)
+        evaluation = EvalContext(demonstrations=sampler, seed=context.spec.seed)
+        return Prepared(backend, evaluation, model=base_model(base))
+
+
+def base_model(base: Prepared | None) -> LoadedModel | None:
+    """The weights a prompting mode evaluates when it builds on a base mode (else None)."""
+    return None if base is None else base.model

@@ -8,6 +8,8 @@ completion only. Evaluation then asks the tuned model exactly as zero-shot asks 
 Data from a file does not depend on the task, so the model is trained once per run (per model,
 mode settings, data, seed and profile) into the run's shared folder, and every task's
 experiment evaluates that same model: one SFT model compared with its base on every benchmark.
+The same holds when another mode builds on SFT (`base_mode: sft`). Training starts from the
+mode's own `base_mode` model when it has one.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
-import os
 import shutil
 import time
 from collections.abc import Sequence
@@ -25,7 +25,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from benchlab.backends.factory import causal_backend, load_causal_model
+from benchlab.backends.registry import build_backend, load_model
+from benchlab.backends.weights import LoadedModel, attach_adapter, with_part
 from benchlab.errors import DataError
 from benchlab.methods.base import (
     Method,
@@ -36,12 +37,21 @@ from benchlab.methods.base import (
     TrainSplitUse,
 )
 from benchlab.methods.registry import register_method
-from benchlab.record.atomic import write_json_atomic
+from benchlab.methods.training import (
+    TrainingPlan,
+    artifact_digest,
+    carve_validation,
+    experiment_key,
+    history_of,
+    progress_callback,
+    shared_folder,
+    total_steps,
+    train_once,
+    use_cpu,
+)
 from benchlab.tasks.base import EvalContext
 
 __all__ = ["SFT", "SFTOptions", "load_sft_rows", "task_sft_rows"]
-
-_RECORD = "training.json"
 
 
 class SFTOptions(MethodOptions):
@@ -91,34 +101,6 @@ def load_sft_rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _split_rows(
-    rows: Sequence[dict[str, Any]], fraction: float, seed: int
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    import random
-
-    order = list(rows)
-    random.Random(seed).shuffle(order)
-    n_val = max(1, round(len(order) * fraction)) if fraction > 0 and len(order) > 1 else 0
-    return order[n_val:], order[:n_val]
-
-
-def _progress_callback(advance: Any) -> Any:
-    from transformers import TrainerCallback
-
-    class _Advance(TrainerCallback):
-        def on_step_end(self, args, state, control, **kwargs):
-            advance(1)
-
-    return _Advance()
-
-
-def _fingerprint(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for file in sorted(directory.glob("*.safetensors")):
-        digest.update(file.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 @register_method("sft")
 class SFT(Method):
     """Fine-tune on prompt -> chain-of-thought + answer completions, then evaluate zero-shot."""
@@ -139,59 +121,43 @@ class SFT(Method):
     def prepare(self, context: MethodContext) -> Prepared:
         """Train (or reuse the run's model trained on the same data), wrap it in a backend."""
         options: SFTOptions = self.options  # type: ignore[assignment]
-        spec = context.spec
-        model, tokenizer = load_causal_model(spec.model)
+        base = context.prepare_base()
         artifact = "adapter" if options.peft == "lora" else "model"
-        shared = self._shared_folder(context)
-        if shared is not None and (shared / _RECORD).is_file():
-            context.log(f"{spec.id}: evaluating the SFT model already trained in {shared}")
-            tuned = _load_tuned(model, shared / artifact, options.peft)
-            record = TrainingRecord(**json.loads((shared / _RECORD).read_text(encoding="utf-8")))
-        else:
-            target = shared if shared is not None else context.out_dir
-            tuned, record = self._train(context, model, tokenizer, target, artifact)
-            if shared is not None:  # written last: its presence means the model is complete
-                write_json_atomic(shared / _RECORD, dataclasses.asdict(record))
-        if shared is not None:
-            record = dataclasses.replace(
-                record, artifact=os.path.relpath(shared / artifact, context.out_dir), shared=True
-            )
-        folder = shared if shared is not None else context.out_dir
-        fingerprint = f"sft-{options.peft}:{_fingerprint(folder / artifact)}"
-        backend = causal_backend(spec.model, tuned, tokenizer, fingerprint)
-        return Prepared(backend, EvalContext(seed=spec.seed), record)
+
+        def train(target: Path) -> tuple[LoadedModel, TrainingRecord]:
+            return self._train(context, context.starting_model(base), target, artifact)
+
+        def reload(folder: Path) -> LoadedModel:
+            if options.peft == "lora":
+                return attach_adapter(context.starting_model(base), folder)
+            return load_model(context.spec.model, weights=folder)
+
+        loaded, record, path = train_once(
+            context, self._shared_folder(context), artifact, train, reload, label="SFT"
+        )
+        backend = build_backend(context.spec.model, loaded=loaded)
+        return Prepared(backend, EvalContext(seed=context.spec.seed), record, loaded, path)
 
     def _shared_folder(self, context: MethodContext) -> Path | None:
-        """The run-wide folder of a model trained on a data file (None for task data)."""
+        """The run-wide folder of a model trained on a data file or serving as a base."""
         options: SFTOptions = self.options  # type: ignore[assignment]
-        if not options.data or context.shared_dir is None:
-            return None
-        spec = context.spec
-        key = json.dumps(
-            [
-                spec.model.model_dump(),
-                options.model_dump(),
-                hashlib.sha256(Path(options.data).read_bytes()).hexdigest(),
-                spec.seed,
-                spec.profile.model_dump(),
-            ],
-            sort_keys=True,
-            default=str,
-        )
-        digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-        return context.shared_dir / f"sft-{spec.model.name}-{spec.mode.name}-{digest}"
+        if not options.data:
+            return shared_folder(context, "sft")
+        data_hash = hashlib.sha256(Path(options.data).read_bytes()).hexdigest()
+        key = [*experiment_key(context.spec, with_task=False), data_hash]
+        return shared_folder(context, "sft", key)
 
     def _train(
-        self, context: MethodContext, model: Any, tokenizer: Any, target: Path, artifact: str
-    ) -> tuple[Any, TrainingRecord]:
+        self, context: MethodContext, loaded: LoadedModel, target: Path, artifact: str
+    ) -> tuple[LoadedModel, TrainingRecord]:
         """Fine-tune with TRL and save the adapter (or model) as `target/artifact`."""
         import datasets
-        import torch
         from transformers.trainer_callback import PrinterCallback
         from trl import SFTConfig, SFTTrainer
 
         options: SFTOptions = self.options  # type: ignore[assignment]
         spec = context.spec
+        model, tokenizer = loaded.model, loaded.tokenizer
         rows = self._rows(context)
         fitting = _fitting_rows(tokenizer, rows, options.max_length)
         if len(fitting) < len(rows):
@@ -204,12 +170,14 @@ class SFT(Method):
             raise DataError(
                 f"{spec.id}: no SFT training rows fit max_length {options.max_length}; raise it"
             )
-        train, validation = _split_rows(fitting, options.validation_fraction, spec.seed)
-        steps_per_epoch = max(1, math.ceil(len(train) / options.batch_size))
-        steps_per_epoch = max(1, steps_per_epoch // options.gradient_accumulation_steps)
-        total = math.ceil(steps_per_epoch * (spec.profile.epochs or options.epochs))
-        if spec.profile.max_train_steps is not None:
-            total = min(total, spec.profile.max_train_steps)
+        train, validation = carve_validation(fitting, options.validation_fraction, spec.seed)
+        plan = TrainingPlan(
+            options.epochs,
+            options.learning_rate,
+            options.batch_size,
+            gradient_accumulation_steps=options.gradient_accumulation_steps,
+        )
+        steps_per_epoch, total = total_steps(len(train), plan, spec.profile)
         checkpoints = context.out_dir / "checkpoints"
         args = SFTConfig(
             output_dir=str(checkpoints),
@@ -229,7 +197,7 @@ class SFT(Method):
             data_seed=spec.seed,
             report_to="none",
             disable_tqdm=True,
-            use_cpu=not torch.cuda.is_available(),
+            use_cpu=use_cpu(),
             dataloader_num_workers=0,
             dataset_num_proc=None,
         )
@@ -252,7 +220,7 @@ class SFT(Method):
                 eval_dataset=datasets.Dataset.from_list(validation) if validation else None,
                 processing_class=tokenizer,
                 peft_config=peft_config,
-                callbacks=[_progress_callback(advance)],
+                callbacks=[progress_callback(advance)],
             )
             trainer.remove_callback(PrinterCallback)
             trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
@@ -262,14 +230,14 @@ class SFT(Method):
         shutil.rmtree(checkpoints, ignore_errors=True)
         tuned = trainer.model.eval()
         tuned.save_pretrained(target / artifact)
+        history = history_of(trainer.state.log_history)
+        history.update(train_rows=len(train), validation_rows=len(validation))
         record = TrainingRecord(
-            seconds,
-            trainable,
-            sum(p.numel() for p in tuned.parameters()),
-            _history(trainer.state.log_history, len(train), len(validation)),
-            artifact,
+            seconds, trainable, sum(p.numel() for p in tuned.parameters()), history, artifact
         )
-        return tuned, record
+        part = "adapter" if options.peft == "lora" else "weights"
+        digest = artifact_digest(target / artifact)
+        return with_part(dataclasses.replace(loaded, model=tuned), f"{part}:{digest}"), record
 
 
 def _fitting_rows(
@@ -286,31 +254,3 @@ def _fitting_rows(
     # TRL appends the end-of-text token to each completion: one more token must fit.
     too_long = {i for i, tokens in zip(pairs, ids, strict=True) if len(tokens) >= max_length}
     return [row for i, row in enumerate(rows) if i not in too_long]
-
-
-def _load_tuned(model: Any, folder: Path, peft: str) -> Any:
-    """The model trained earlier in this run: the base with its adapter, or the full weights."""
-    if peft == "lora":
-        from peft import PeftModel
-
-        return PeftModel.from_pretrained(model, folder).eval()
-    from transformers import AutoModelForCausalLM
-
-    return AutoModelForCausalLM.from_pretrained(folder, dtype=model.dtype).to(model.device).eval()
-
-
-def _history(log_history: list[dict[str, Any]], n_train: int, n_validation: int) -> dict[str, Any]:
-    train_loss = [
-        {"step": e["step"], "epoch": e.get("epoch"), "loss": e["loss"]}
-        for e in log_history
-        if "loss" in e
-    ]
-    evaluations = [
-        {"step": e["step"], "loss": e["eval_loss"]} for e in log_history if "eval_loss" in e
-    ]
-    return {
-        "train_loss": train_loss,
-        "eval": evaluations,
-        "train_rows": n_train,
-        "validation_rows": n_validation,
-    }

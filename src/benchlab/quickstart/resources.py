@@ -18,9 +18,16 @@ __all__ = [
     "resolve_builtin_model",
 ]
 
-BUILTIN_MODELS = ("minilm", "tiny-causal", "tiny-encoder")
+BUILTIN_MODELS = ("minilm", "tiny-causal", "tiny-encoder", "tiny-vlm")
 
 _TASK_SIZES = {"train": 400, "eval": 200}
+# builtin:<kind>/<split><suffix> -> file inside the generated shapes split folder
+_SHAPES_FILES = {
+    "shapes-captions": ("captions.json", ".json"),
+    "shapes-images": ("images", ""),
+    "shapes-cot": ("llava_cot.jsonl", ".jsonl"),
+    "shapes-mcq": ("mcq.tsv", ".tsv"),
+}
 
 
 def cache_dir() -> Path:
@@ -59,13 +66,15 @@ def _minilm() -> Path:
 
 
 def resolve_builtin_model(name: str) -> Path:
-    """A local model directory for builtin:tiny-causal, builtin:tiny-encoder, builtin:minilm."""
+    """A local model directory for builtin:tiny-causal, -encoder, -vlm, builtin:minilm."""
     from benchlab.quickstart import tiny_models
+    from benchlab.quickstart.tiny_vlm import build_tiny_vlm
 
     key = name.removeprefix("builtin:")
     builders = {
         "tiny-causal": tiny_models.build_tiny_causal,
         "tiny-encoder": tiny_models.build_tiny_encoder,
+        "tiny-vlm": build_tiny_vlm,
     }
     if key == "minilm":
         return _minilm()
@@ -86,17 +95,43 @@ def minilm_available() -> bool:
     return True
 
 
+def _shapes_data(kind: str, filename: str, name: str) -> Path:
+    """The file (or image folder) of one generated shapes split, the whole split built at once."""
+    from benchlab.quickstart.shapes_data import SHAPES_SPLIT_SIZES, write_shapes_split
+
+    suffix = _SHAPES_FILES[kind][1]
+    split = filename.removesuffix(suffix)
+    if split not in SHAPES_SPLIT_SIZES or (suffix and not filename.endswith(suffix)):
+        raise ConfigError(
+            f"unknown built-in data {name!r}; use builtin:{kind}/<split>{suffix} with split in "
+            f"{sorted(SHAPES_SPLIT_SIZES)}"
+        )
+    folder = _build_once(
+        cache_dir() / "data" / "shapes" / split,
+        lambda path: write_shapes_split(path, split, size=SHAPES_SPLIT_SIZES[split], seed=0),
+    )
+    return folder / _SHAPES_FILES[kind][0]
+
+
 def resolve_builtin_data(name: str) -> Path:
-    """A generated data file for `builtin:<task>/<split>.jsonl` (tasks: sentiment, topic)."""
+    """A generated data file: `builtin:<task>/<split>.jsonl` (sentiment, topic) or shapes data.
+
+    Shapes: `builtin:shapes-captions/<split>.json` (COCO annotations), `builtin:shapes-images/
+    <split>` (their image folder), `builtin:shapes-cot/<split>.jsonl` (LLaVA-CoT conversations,
+    image paths relative to the file's folder), `builtin:shapes-mcq/<split>.tsv` (MMBench-style).
+    """
     from benchlab.quickstart.synthetic import SYNTHETIC_TASKS, write_task
 
     key = name.removeprefix("builtin:")
     task, _, filename = key.partition("/")
+    if task in _SHAPES_FILES:
+        return _shapes_data(task, filename, name)
     split = filename.removesuffix(".jsonl")
     if task not in SYNTHETIC_TASKS or split not in _TASK_SIZES:
         raise ConfigError(
             f"unknown built-in data {name!r}; use builtin:<task>/<split>.jsonl with task in "
-            f"{sorted(SYNTHETIC_TASKS)} and split in {sorted(_TASK_SIZES)}"
+            f"{sorted(SYNTHETIC_TASKS)} and split in {sorted(_TASK_SIZES)}, or shapes data "
+            f"({sorted(_SHAPES_FILES)})"
         )
     path = cache_dir() / "data" / task / f"{split}.jsonl"
     if not path.exists():

@@ -10,6 +10,8 @@ import json
 import random
 from pathlib import Path
 
+from benchlab.record.atomic import write_text_atomic
+
 __all__ = ["SYNTHETIC_TASKS", "corpus", "write_task"]
 
 _FILLER = (
@@ -52,10 +54,7 @@ def write_task(task: str, split: str, path: Path, *, size: int, seed: int) -> Pa
             {"id": f"{task}-{split}-{i}", "text": _sentence(rng, lexicons[label]), "label": label}
         )
     rng.shuffle(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, "".join(json.dumps(r, allow_nan=False) + "\n" for r in rows))
     return path
 
 

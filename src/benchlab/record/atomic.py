@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from benchlab.record.jsonsafe import json_line, json_text
 
 __all__ = ["write_bytes_atomic", "write_json_atomic", "write_jsonl_atomic", "write_text_atomic"]
 
@@ -44,11 +45,10 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Atomically write indented JSON with a trailing newline."""
-    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    """Atomically write indented JSON with a trailing newline (NaN/inf written as null)."""
+    write_text_atomic(path, json_text(data) + "\n")
 
 
 def write_jsonl_atomic(path: Path, records: Iterable[Any]) -> None:
-    """Atomically write one compact JSON object per line."""
-    lines = (json.dumps(r, ensure_ascii=False, sort_keys=False, default=str) for r in records)
-    write_text_atomic(path, "".join(line + "\n" for line in lines))
+    """Atomically write one compact JSON object per line (NaN/inf written as null)."""
+    write_text_atomic(path, "".join(json_line(r) + "\n" for r in records))

@@ -9,8 +9,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from benchlab.stats.consistency import ItemConsistency
-from benchlab.stats.consistency_summary import ConsistencySummary
+from benchlab.scoring.consistency import ItemConsistency
+from benchlab.scoring.consistency_summary import ConsistencySummary
 
 __all__ = ["agreement_counts", "agreement_histogram_png", "maj_at_k_png"]
 

@@ -12,18 +12,24 @@ from typing import Any
 import numpy as np
 
 from benchlab.record.atomic import write_bytes_atomic, write_text_atomic
-from benchlab.tasks.base import Prediction
 
-__all__ = ["confusion_counts", "error_margin", "worst_errors", "write_error_analysis"]
+__all__ = [
+    "confusion_counts",
+    "error_margin",
+    "refresh_error_analysis",
+    "worst_errors",
+    "write_error_analysis",
+]
 
 
-def confusion_counts(predictions: Sequence[Prediction], labels: Sequence[str]) -> np.ndarray:
+def confusion_counts(rows: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> np.ndarray:
     """Counts with gold labels in rows and predicted labels in columns."""
     index = {label: i for i, label in enumerate(labels)}
     matrix = np.zeros((len(labels), len(labels)), dtype=int)
-    for p in predictions:
-        if p.gold in index and p.prediction in index:
-            matrix[index[p.gold], index[p.prediction]] += 1
+    for row in rows:
+        gold, predicted = row.get("gold"), row.get("prediction")
+        if gold in index and predicted in index:
+            matrix[index[gold], index[predicted]] += 1
     return matrix
 
 
@@ -53,18 +59,19 @@ def _plot_confusion(matrix: np.ndarray, labels: Sequence[str], title: str) -> by
 
 
 def write_error_analysis(
-    predictions: Sequence[Prediction], folder: Path, *, labels: Sequence[str] | None, title: str
+    rows: Sequence[Mapping[str, Any]], folder: Path, *, labels: Sequence[str] | None, title: str
 ) -> None:
-    """errors.csv for every wrong prediction; confusion_matrix.png when labels are known."""
+    """errors.csv for every wrong prediction (predictions.jsonl rows); confusion_matrix.png
+    when labels are known."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["id", "input", "gold", "prediction"])
-    for p in predictions:
-        if p.correct is False:
-            writer.writerow([p.example_id, p.input, p.gold, p.prediction])
+    for row in rows:
+        if row.get("correct") is False:
+            writer.writerow([row.get(key) for key in ("id", "input", "gold", "prediction")])
     write_text_atomic(folder / "errors.csv", buffer.getvalue())
     if labels:
-        matrix = confusion_counts(predictions, labels)
+        matrix = confusion_counts(rows, labels)
         write_bytes_atomic(folder / "confusion_matrix.png", _plot_confusion(matrix, labels, title))
 
 
@@ -88,3 +95,22 @@ def worst_errors(rows: Sequence[Mapping[str, Any]], k: int = 10) -> list[Mapping
         return -math.inf if margin is None else margin
 
     return sorted(wrong, key=confidence, reverse=True)[:k]
+
+
+def refresh_error_analysis(
+    rows: Sequence[Mapping[str, Any]],
+    predictions: Path,
+    folder: Path,
+    *,
+    labels: Sequence[str] | None,
+    title: str,
+) -> None:
+    """Write the error analysis unless it is already newer than predictions.jsonl."""
+    wanted = [folder / "errors.csv"] + ([folder / "confusion_matrix.png"] if labels else [])
+    try:
+        source = predictions.stat().st_mtime_ns
+        if all(path.stat().st_mtime_ns >= source for path in wanted):
+            return
+    except OSError:
+        pass
+    write_error_analysis(rows, folder, labels=labels, title=title)

@@ -12,7 +12,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from benchlab.runner.layout import ExperimentFiles, RunLayout
+from benchlab.record.layout import ExperimentFiles, RunLayout
+from benchlab.record.model import ExperimentRecord as TypedRecord
+from benchlab.record.state import experiment_state
 
 __all__ = ["ExperimentRecord", "RunRecords", "load_run"]
 
@@ -34,6 +36,7 @@ class ExperimentRecord:
     results: dict[str, Any] | None = None
     error: str | None = None
     spec: dict[str, Any] = field(default_factory=dict)
+    stale_reason: str = ""
 
     @property
     def complete(self) -> bool:
@@ -110,8 +113,11 @@ class ExperimentRecord:
 
     @property
     def label_names(self) -> list[str]:
-        """Label names of a classification task, from provenance ([] otherwise)."""
-        options = ((self.results or {}).get("provenance") or {}).get("task", {}).get("options", {})
+        """Label names of a classification task, from the record ([] otherwise)."""
+        results = self.results or {}
+        if results.get("labels"):
+            return list(results["labels"])
+        options = (results.get("provenance") or {}).get("task", {}).get("options", {})
         return list(options.get("label_names") or [])
 
     @cached_property
@@ -128,6 +134,17 @@ class ExperimentRecord:
         except (OSError, ValueError):
             return []
         return rows
+
+    @cached_property
+    def typed(self) -> TypedRecord | None:
+        """results.json validated as the runner's typed record (None if absent or not valid,
+        e.g. written by hand or by an older benchlab)."""
+        if self.results is None:
+            return None
+        try:
+            return TypedRecord.model_validate(self.results)
+        except ValueError:
+            return None
 
     @cached_property
     def history(self) -> dict[str, Any]:
@@ -166,13 +183,17 @@ def load_run(run_dir: Path) -> RunRecords:
     layout = RunLayout(Path(run_dir))
     plan = _read_json(layout.plan)
     plan = plan if isinstance(plan, dict) else {}
-    specs = {e.get("id"): e for e in plan.get("experiments", []) if isinstance(e, dict)}
+    specs = layout.planned()
     experiments = []
     for experiment_id in layout.experiment_ids():
         files = layout.experiment(experiment_id)
         spec = specs.get(experiment_id, {})
-        state = files.state(spec.get("spec_hash"))  # results of a changed spec are stale
-        results = files.read_results() if state == "complete" else None
-        error = _error_line(files) if state == "failed" else None
-        experiments.append(ExperimentRecord(experiment_id, state, files, results, error, spec))
+        report = experiment_state(files, spec)  # results of changed inputs are stale
+        results = files.read_results() if report.state == "complete" else None
+        error = _error_line(files) if report.state == "failed" else None
+        experiments.append(
+            ExperimentRecord(
+                experiment_id, report.state, files, results, error, spec, report.reason
+            )
+        )
     return RunRecords(Path(run_dir), experiments, plan)

@@ -1,4 +1,4 @@
-"""Runs a plan: experiments one after another, resuming, recording failures, logging."""
+"""Runs a plan: resuming by content, one run per directory, failures recorded, logged."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from typing import Any
 
 from benchlab.progress import ProgressReporter, SilentProgress
 from benchlab.record.atomic import write_json_atomic, write_text_atomic
-from benchlab.runner.experiment import spec_hash, spec_json
-from benchlab.runner.layout import RunLayout
+from benchlab.record.layout import RunLayout
+from benchlab.record.lock import RunLock
+from benchlab.record.state import experiment_state
+from benchlab.runner.executors import Job, JobOutcome, build_executor
+from benchlab.runner.fingerprints import input_fingerprints, spec_hash, spec_json
 from benchlab.runner.planning import Plan
 
-__all__ = ["RunSummary", "run_plan", "select_experiments"]
+__all__ = ["RunSummary", "plan_entries", "run_plan", "select_experiments"]
 
 
 @dataclass
@@ -60,6 +63,14 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"[:500]
 
 
+def plan_entries(plan: Plan) -> list[dict[str, Any]]:
+    """run.json's experiments: spec, spec hash and the input fingerprints resume compares."""
+    return [
+        spec_json(spec) | {"spec_hash": spec_hash(spec), "inputs": input_fingerprints(spec)}
+        for spec in plan.experiments
+    ]
+
+
 def run_plan(
     plan: Plan,
     run_dir: Path,
@@ -68,70 +79,61 @@ def run_plan(
     force: bool = False,
     progress: ProgressReporter | None = None,
     echo: Callable[[str], None] = lambda message: None,
+    executor: str = "local",
 ) -> RunSummary:
-    """Run the selected experiments in order; complete ones are skipped unless `force`."""
-    from benchlab.runner.experiment import run_experiment
+    """Run the selected experiments; up-to-date complete ones are skipped unless `force`.
+
+    Holds the run directory's lock throughout: a second run on the same directory is refused
+    (RunLockedError) before it writes anything.
+    """
+    layout = RunLayout(Path(run_dir))
+    with RunLock(layout.root):
+        return _run_locked(plan, layout, only, force, progress or SilentProgress(), echo, executor)
+
+
+def _run_locked(
+    plan: Plan,
+    layout: RunLayout,
+    only: str | None,
+    force: bool,
+    progress: ProgressReporter,
+    echo: Callable[[str], None],
+    executor: str,
+) -> RunSummary:
     from benchlab.runner.quiet import quiet_libraries
 
     quiet_libraries()
-    progress = progress or SilentProgress()
-    layout = RunLayout(Path(run_dir))
-    layout.root.mkdir(parents=True, exist_ok=True)
     selected = select_experiments(plan, only)
+    entries = plan_entries(plan)
     write_json_atomic(
         layout.plan,
         {
             "config_path": str(plan.path),
             "config": plan.config.model_dump(mode="json"),
             "profile": plan.profile,
-            "experiments": [
-                spec_json(spec) | {"spec_hash": spec_hash(spec)} for spec in plan.experiments
-            ],
+            "experiments": entries,
         },
     )
+    expected = {entry["id"]: entry for entry in entries}
     logger = _open_log(layout)
     summary = RunSummary(layout.root)
     logger.info(
         "run %s: %d experiments selected (profile %s)", plan.path, len(selected), plan.profile
     )
+    jobs = [Job(spec, layout.experiment(spec.id), expected[spec.id]) for spec in selected]
+
+    def step(job: Job) -> JobOutcome:
+        return _step(job, force, progress, logger, echo)
+
     with progress.track("matrix", len(selected)) as advance:
-        for spec in selected:
-            files = layout.experiment(spec.id)
-            state = files.state(spec_hash(spec))
-            if state == "complete" and not force:
-                logger.info("%s: complete, skipped", spec.id)
-                summary.states[spec.id] = "complete"
-                advance(1)
-                continue
-            logger.info("%s: started", spec.id)
-            echo(f"[bold]{spec.id}[/bold] started")
-            try:
-                results = run_experiment(spec, files, progress, logger.info)
-            except KeyboardInterrupt:
-                files.running.unlink(missing_ok=True)
-                raise
-            except Exception as error:
-                message = _one_line(error)
-                write_text_atomic(files.traceback, traceback.format_exc())
-                write_json_atomic(
-                    files.failure,
-                    {
-                        "status": "failed",
-                        "error": message,
-                        "traceback": "traceback.txt",
-                        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    },
-                )
-                files.running.unlink(missing_ok=True)
-                logger.error("%s: failed: %s", spec.id, message)
-                echo(f"[red]{spec.id} failed:[/red] {message}")
-                summary.states[spec.id] = "failed"
-                summary.errors[spec.id] = message
-            else:
-                summary.states[spec.id] = "complete"
-                logger.info("%s: complete %s", spec.id, _headline(results))
-                echo(f"[green]{spec.id}[/green] complete {_headline(results)}")
+
+        def on_outcome(outcome: JobOutcome) -> None:
+            summary.states[outcome.experiment_id] = outcome.state
+            if outcome.error is not None:
+                summary.errors[outcome.experiment_id] = outcome.error
             advance(1)
+
+        build_executor(executor).execute(jobs, step, on_outcome)
     logger.info(
         "run finished: %s",
         {s: list(summary.states.values()).count(s) for s in set(summary.states.values())},
@@ -139,9 +141,57 @@ def run_plan(
     return summary
 
 
+def _step(
+    job: Job,
+    force: bool,
+    progress: ProgressReporter,
+    logger: logging.Logger,
+    echo: Callable[[str], None],
+) -> JobOutcome:
+    """Skip an up-to-date experiment, else run it and record success or failure."""
+    from benchlab.runner.experiment import run_experiment
+
+    spec, files = job.spec, job.files
+    report = experiment_state(files, job.expected)
+    if report.state == "complete" and not force:
+        logger.info("%s: complete, skipped", spec.id)
+        return JobOutcome(spec.id, "complete", skipped=True)
+    if report.state == "stale":
+        logger.info("%s: stale (%s), rerun", spec.id, report.reason)
+    logger.info("%s: started", spec.id)
+    echo(f"[bold]{spec.id}[/bold] started")
+    try:
+        results = run_experiment(
+            spec, files, progress, logger.info, inputs=job.expected.get("inputs")
+        )
+    except Exception as error:
+        message = _one_line(error)
+        write_text_atomic(files.traceback, traceback.format_exc())
+        write_json_atomic(
+            files.failure,
+            {
+                "status": "failed",
+                "error": message,
+                "traceback": "traceback.txt",
+                "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            },
+        )
+        logger.error("%s: failed: %s", spec.id, message)
+        echo(f"[red]{spec.id} failed:[/red] {message}")
+        return JobOutcome(spec.id, "failed", error=message)
+    logger.info("%s: complete %s", spec.id, _headline(results))
+    echo(f"[green]{spec.id}[/green] complete {_headline(results)}")
+    return JobOutcome(spec.id, "complete", results=results)
+
+
 def _headline(results: dict[str, Any]) -> str:
     metrics = results.get("metrics", {})
     if not metrics:
         return ""
     name, metric = next(iter(metrics.items()))
-    return f"{name}={metric['value']:.3f} [{metric['ci_low']:.3f}, {metric['ci_high']:.3f}]"
+    value, low, high = (_number(metric[key]) for key in ("value", "ci_low", "ci_high"))
+    return f"{name}={value} [{low}, {high}]"
+
+
+def _number(value: float | None) -> str:
+    return "nan" if value is None else f"{value:.3f}"

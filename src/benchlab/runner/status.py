@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -10,7 +9,11 @@ from pathlib import Path
 
 from rich.table import Table
 
-from benchlab.runner.layout import RunLayout
+from benchlab.record.layout import RunLayout
+from benchlab.record.lock import active_holder
+from benchlab.record.marker import read_marker
+from benchlab.record.state import experiment_state
+from benchlab.runner.fingerprints import current_inputs
 
 __all__ = ["RunStatus", "run_status"]
 
@@ -30,6 +33,8 @@ class RunStatus:
     states: dict[str, str]
     durations: dict[str, float]
     running_since: dict[str, datetime]
+    reasons: dict[str, str]
+    holder: str | None = None  # the `benchlab run` working in the directory now, if any
 
     def counts(self) -> Counter:
         """How many experiments are in each state."""
@@ -46,6 +51,8 @@ class RunStatus:
         """One line: counts, elapsed of the running experiment, ETA."""
         counts = ", ".join(f"{n} {state}" for state, n in sorted(self.counts().items()))
         parts = [counts]
+        if self.holder:
+            parts.append(f"run in progress ({self.holder})")
         now = datetime.now(timezone.utc)
         for experiment_id, since in self.running_since.items():
             parts.append(f"{experiment_id} running for {(now - since).total_seconds():.0f}s")
@@ -54,14 +61,20 @@ class RunStatus:
         return " | ".join(parts)
 
     def table(self) -> Table:
-        """A table of experiments with state and duration."""
+        """A table of experiments with state, duration and why a stale one is stale."""
         table = Table(title=str(self.layout.root))
         table.add_column("experiment")
         table.add_column("state")
         table.add_column("seconds", justify="right")
+        table.add_column("why")
         for experiment_id, state in self.states.items():
             seconds = self.durations.get(experiment_id)
-            table.add_row(experiment_id, state, "" if seconds is None else f"{seconds:.0f}")
+            table.add_row(
+                experiment_id,
+                state,
+                "" if seconds is None else f"{seconds:.0f}",
+                self.reasons.get(experiment_id, ""),
+            )
         return table
 
     def last_log_lines(self, n: int) -> list[str]:
@@ -72,30 +85,32 @@ class RunStatus:
         return logs[-1].read_text(encoding="utf-8", errors="replace").splitlines()[-n:]
 
 
-def run_status(run_dir: Path) -> RunStatus:
-    """Read every experiment's state and timing from disk."""
+def run_status(run_dir: Path, *, recheck_inputs: bool = True) -> RunStatus:
+    """Read every experiment's state and timing from disk.
+
+    With `recheck_inputs`, data files and model folders are fingerprinted again, so one edited
+    since the last run shows as stale (and why) before the next run.
+    """
     layout = RunLayout(Path(run_dir))
-    hashes: dict[str, str] = {}
-    try:
-        plan = json.loads(layout.plan.read_text())
-        hashes = {e["id"]: e.get("spec_hash") for e in plan["experiments"]}
-    except (OSError, ValueError, KeyError):
-        pass
-    states, durations, running = {}, {}, {}
+    planned = layout.planned()
+    if recheck_inputs:
+        for entry in planned.values():
+            if isinstance(entry.get("inputs"), dict):
+                entry["inputs"] = current_inputs(entry) or entry["inputs"]
+    states, durations, running, reasons = {}, {}, {}, {}
     for experiment_id in layout.experiment_ids():
         files = layout.experiment(experiment_id)
-        state = files.state(hashes.get(experiment_id))
-        states[experiment_id] = state
+        report = experiment_state(files, planned.get(experiment_id))
+        states[experiment_id] = report.state
+        if report.reason:
+            reasons[experiment_id] = report.reason
         results = files.read_results()
-        if state == "complete" and results:
+        if report.state == "complete" and results:
             start, end = _parse(results.get("started_at")), _parse(results.get("finished_at"))
             if start and end:
                 durations[experiment_id] = (end - start).total_seconds()
-        if state == "running":
-            try:
-                since = _parse(json.loads(files.running.read_text())["started_at"])
-            except (OSError, ValueError, KeyError):
-                since = None
+        if report.state == "running":
+            since = _parse((read_marker(files.running) or {}).get("started_at"))
             if since:
                 running[experiment_id] = since
-    return RunStatus(layout, states, durations, running)
+    return RunStatus(layout, states, durations, running, reasons, active_holder(layout.root))

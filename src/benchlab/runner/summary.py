@@ -6,7 +6,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from benchlab.runner.layout import RunLayout
+from benchlab.record.layout import RunLayout
+from benchlab.record.state import experiment_state
 
 __all__ = ["summary_table"]
 
@@ -18,6 +19,7 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 def summary_table(run_dir: Path) -> Table:
     """Experiment, state, first metric with its 95% CI and n, training time, latency p50."""
     layout = RunLayout(Path(run_dir))
+    planned = layout.planned()
     table = Table(title=f"benchlab run {run_dir}")
     table.add_column("experiment", no_wrap=True)
     table.add_column("state", no_wrap=True)
@@ -25,18 +27,19 @@ def summary_table(run_dir: Path) -> Table:
         table.add_column(column, justify="right", no_wrap=True)
     for experiment_id in layout.experiment_ids():
         files = layout.experiment(experiment_id)
-        state = files.state()
+        state = experiment_state(files, planned.get(experiment_id)).state
         results = files.read_results() if state == "complete" else None
         if not results or not results.get("metrics"):
             table.add_row(experiment_id, state, "", "", "", "", "")
             continue
         name, metric = next(iter(results["metrics"].items()))
         training = results.get("training") or {}
+        value, low, high = (_fmt(metric[key], 3) for key in ("value", "ci_low", "ci_high"))
         table.add_row(
             experiment_id,
             state,
             name,
-            f"{metric['value']:.3f} [{metric['ci_low']:.3f}, {metric['ci_high']:.3f}]",
+            f"{value} [{low}, {high}]",
             str(metric["n"]),
             _fmt(training.get("train_seconds")),
             _fmt(results["cost"]["latency_ms"]["p50"]),

@@ -18,6 +18,12 @@ frames or memory (frame and gc introspection, signal handlers, ctypes, /proc), a
 is made non-dumpable, so its /proc files belong to root and a non-root program cannot read its
 own memory even past the hook; the nonce cannot be read back, and a pass therefore means the
 test code returned. The parent also refuses any report but `started`, then one verdict.
+
+Each program runs as two processes forked from the locked-down harness: the program's (its
+own uid when root, audit hook on, no report channel) executes the untrusted code and answers
+calls; the judge's (another uid, holding the nonce and the report channel) runs the trusted
+context and test, seeing the program's names as plain data or handles (`_calls`, `_plain`).
+So nothing the program patches or returns can change how the test's asserts evaluate.
 """
 
 import builtins
@@ -26,64 +32,13 @@ import os
 import resource
 import sys
 
-_DENIED_EVENTS = frozenset(
-    {
-        # introspection that reaches the harness's frames, locals or memory
-        "sys._getframe",
-        "sys._current_frames",
-        "sys._current_exceptions",
-        "sys.settrace",
-        "sys.setprofile",
-        "gc.get_objects",
-        "gc.get_referrers",
-        "gc.get_referents",
-        "function.__new__",
-        "code.__new__",
-        # processes: no children, no signals to others
-        "os.system",
-        "os.exec",
-        "os.posix_spawn",
-        "os.spawn",
-        "os.fork",
-        "os.forkpty",
-        "os.kill",
-        "os.killpg",
-        "subprocess.Popen",
-        "pty.spawn",
-        # network (seccomp refuses the syscall too)
-        "socket.__new__",
-        "socket.connect",
-        "socket.bind",
-        "socket.getaddrinfo",
-        "socket.gethostbyname",
-        "socket.sendto",
-        # permissions and ownership
-        "os.chmod",
-        "os.chown",
-        "os.chflags",
-        "shutil.chown",
-        # a new symlink could lead a path elsewhere (into /proc) once the open check passed
-        "os.symlink",
-    }
-)
-_DENIED_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame"})
-# Python signal handlers receive the interrupted frame, ctypes reads raw memory, and
-# `_posixsubprocess.fork_exec` starts processes without an audit event (a background child
-# would outlive the program where no uid or namespace sweeps it): these modules are dropped
-# from sys.modules before untrusted code and may not be imported or created again.
-_DENIED_IMPORTS = frozenset({"signal", "_signal", "ctypes", "_ctypes", "_posixsubprocess"})
-# `_imp.create_builtin` raises no audit event, so the guard routes module creation through
-# this event instead (see `_gate_module_creation`); `_imp` itself may not be created afresh,
-# since a fresh copy would carry the ungated functions.
-_CREATE_EVENT = "benchlab.create_module"
-_DENIED_CREATIONS = _DENIED_IMPORTS | {"_imp"}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _calls
+import _guard
+import _plain
 
 _SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
 _NR_IO_URING_SETUP = 425
-
-
-class SandboxViolation(ValueError):
-    """Raised by the audit hook; a ValueError so stdlib `except ValueError` probes still work."""
 
 
 def _install_seccomp():
@@ -199,103 +154,6 @@ def _make_undumpable():
     ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0: cannot fail
 
 
-def _gate_module_creation(audit):
-    """Make `_imp` create modules only through the `_CREATE_EVENT` audit event.
-
-    The import statement raises an `import` event, but `importlib.util.module_from_spec`
-    reaches `_imp.create_builtin` (no event at all) and `_imp.create_dynamic` (no event for
-    an extension loaded before, such as `_ctypes`) directly. Both are replaced by functions
-    that raise the event; the guard's hook keeps the originals where untrusted code cannot
-    reach them and refuses the denied modules. Returns the originals, for the hook.
-    """
-    import _imp
-
-    originals = {"builtin": _imp.create_builtin, "dynamic": _imp.create_dynamic}
-
-    def gated(kind):
-        def create(spec, *args):
-            created = []
-            audit(_CREATE_EVENT, kind, spec, args, created)
-            return created[0]
-
-        return create
-
-    _imp.create_builtin = gated("builtin")
-    _imp.create_dynamic = gated("dynamic")
-    return originals
-
-
-class _Spec:
-    """A module spec whose name and origin were read once, so they cannot change."""
-
-    def __init__(self, name, origin):
-        self.name = name
-        self.origin = origin
-
-
-def _make_guard(create_originals):
-    """An audit hook that refuses introspection, processes, sockets and /proc while active.
-
-    `create_originals` are `_imp`'s module-creation functions (see `_gate_module_creation`);
-    the hook calls them for allowed names when `_CREATE_EVENT` is raised.
-    """
-    realpath, join = os.path.realpath, os.path.join
-    denied_events = _DENIED_EVENTS
-    denied_attributes = _DENIED_ATTRIBUTES
-    denied_imports = _DENIED_IMPORTS
-    denied_creations = _DENIED_CREATIONS
-    create_event = _CREATE_EVENT
-    spec_type = _Spec
-    violation = SandboxViolation
-    state = {"active": False}
-
-    def denied(name, names):
-        return type(name) is not str or not names.isdisjoint(name.split("."))
-
-    def create(kind, spec, args, created):
-        name, origin = getattr(spec, "name", None), getattr(spec, "origin", None)
-        plain = origin is None or type(origin) is str
-        if state["active"] and (denied(name, denied_creations) or not plain):
-            raise violation(f"sandbox: creating module {name!r} is not allowed")
-        created.append(create_originals[kind](spec_type(name, origin), *args))
-
-    def under_proc(path):
-        return path == "/proc" or path.startswith("/proc/")
-
-    def hook(event, args):
-        if event == create_event and len(args) == 4 and args[0] in create_originals:
-            create(*args)
-            return
-        if not state["active"]:
-            return
-        if event in denied_events or event.startswith("ctypes."):
-            raise violation(f"sandbox: {event} is not allowed")
-        if event == "import" and args:
-            if denied(args[0], denied_imports):  # any part: `pkg._ctypes` loads _ctypes.so
-                raise violation(f"sandbox: importing {args[0]} is not allowed")
-        elif event == "object.__getattr__" and len(args) > 1 and type(args[1]) is str:
-            if args[1] in denied_attributes:
-                raise violation(f"sandbox: reading .{args[1]} is not allowed")
-        elif event == "open" and args:
-            path = args[0]
-            if type(path) is bytes:
-                path = path.decode("utf-8", "surrogateescape")
-            if type(path) is not str:
-                return  # a file descriptor: already open, nothing new is reached
-            # The event does not say whether `dir_fd` was given: a relative path may start
-            # at any directory, / included, or at a /dev/fd/N link to one. Without `..`
-            # (which a rename can also redirect mid-walk) and new symlinks (os.symlink is
-            # denied), such a path only enters /proc through a `proc` component.
-            parts = path.split("/")
-            if ".." in parts:
-                raise violation("sandbox: paths with '..' are not allowed")
-            through_proc = not path.startswith("/") and "proc" in parts
-            if through_proc or under_proc(realpath(path)) or under_proc(realpath(join("/", path))):
-                raise violation("sandbox: /proc is not readable")
-
-    return hook, state
-
-
 def _stay_as_init():
     """As PID 1 of a new namespace, fork: the child runs the program, this process reaps.
 
@@ -326,6 +184,8 @@ def _describe(error):
         text = "<unprintable>"
     if isinstance(error, SystemExit):
         return f"SystemExit: exit({text}) before the checks completed"
+    if isinstance(error, _calls.ProgramEnded):
+        return text  # already says how the program failed"
     return f"{name}: {text}" if text else name
 
 
@@ -363,60 +223,135 @@ def _prepare_namespace(setup):
         _mount_private_fs(setup["tmpfs_bytes"], setup["exposures"])
 
 
-def _run_untrusted(request, report_fd):
-    """Lock this process down, run the program and its test, report, and exit."""
-    nonce = request.pop("nonce")
-    write, hard_exit = os.write, os._exit
-    _set_limits(request["limits"])
-    seccomp = _install_seccomp()
-    uid = request.get("uid")
-    if uid is not None and os.geteuid() == 0:
-        _drop_privileges(uid)
-    _make_undumpable()
-    pristine = dict(builtins.__dict__)
-    sys.modules["__main__"] = type(sys)("__main__")
-    for name in [m for m in sys.modules if m.partition(".")[0] in _DENIED_IMPORTS]:
-        del sys.modules[name]
-    for name in ("_main", "_serve", "_serve_one", "_run_untrusted"):
-        globals().pop(name, None)
-    guard = {}
-    guarded = bool(request.get("guard", True))
-    if guarded:
-        hook, guard = _make_guard(_gate_module_creation(sys.audit))
-        sys.addaudithook(hook)
-    write(report_fd, f"started {os.getuid()} {int(seccomp)} {int(guarded)}\n".encode())
-    code, context, test = request["code"], request["context"], request["test"]
-    exports = request["exports"]
-    del request
-    # Untrusted code from here on; `nonce` lives only in this frame, which it cannot reach.
-    guard["active"] = True
-    try:
-        program_globals = {"__builtins__": builtins}
-        exec(compile(code, "<program>", "exec"), program_globals)
-        test_globals = {k: v for k, v in program_globals.items() if type(k) is str}
-        test_globals["__builtins__"] = dict(pristine)
-        if context:
-            exec(compile(context, "<context>", "exec"), test_globals)
-        for name in exports:
-            if name not in program_globals:
-                raise NameError(f"the program does not define {name!r}")
-            test_globals[name] = program_globals[name]
-        del program_globals
-        if test:
-            exec(compile(test, "<test>", "exec"), test_globals)
-    except BaseException as error:  # every way out of untrusted code is a failure
-        line = "failed " + _describe(error)[:2000].encode("utf-8", "replace").hex()
-    else:
-        line = "passed " + nonce
+def _flush_streams():
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:  # noqa: SIM105 - contextlib could be monkeypatched by the program by now
             stream.flush()
         except BaseException:  # the program may have replaced or closed them
             pass
-    try:  # noqa: SIM105
-        write(report_fd, (line + "\n").encode())
-    except BaseException:  # a closed report channel is the program's doing
-        pass
+
+
+def _run_program(request, uid, seccomp, guarded, read_fd, write_fd):
+    """The program's process: lock down, run the untrusted code, answer the judge's calls."""
+    try:
+        if uid is not None and os.geteuid() == 0:
+            _drop_privileges(uid)
+        _make_undumpable()
+        sys.modules["__main__"] = type(sys)("__main__")
+        for name in [m for m in sys.modules if m.partition(".")[0] in _guard.DENIED_IMPORTS]:
+            del sys.modules[name]
+        for name in ("_main", "_serve", "_serve_one", "_run_untrusted", "_judge"):
+            globals().pop(name, None)
+        guard = {}
+        if guarded:
+            hook, guard = _guard.make_guard(_guard.gate_module_creation(sys.audit))
+            sys.addaudithook(hook)
+        ready = ("ready", os.getuid(), int(seccomp), int(guarded))
+        _calls.write_message(write_fd, _plain.encode(ready, None))
+        if _calls.read_message(read_fd) != b"go":  # the judge has reported `started`
+            return
+        code = request["code"]
+        del request
+        # Untrusted code from here on, in a process that holds neither the nonce's channel
+        # nor the test: whatever it patches or returns, the judge sees only plain data.
+        guard["active"] = True
+        program_globals, failure = {"__builtins__": builtins}, None
+        try:
+            exec(compile(code, "<program>", "exec"), program_globals)
+        except BaseException as error:  # every way out of untrusted code is a failure
+            failure = _describe(error)
+        _calls.serve(program_globals, read_fd, write_fd, failure, _describe)
+    finally:
+        _flush_streams()
+        os._exit(0)
+
+
+def _reap(child, seconds=0.5):
+    """The child's wait status, waiting at most `seconds` (None if it is still running)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        pid, status = os.waitpid(child, os.WNOHANG)
+        if pid:
+            return status
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.001)
+
+
+def _judge(request, channel):
+    """Run the trusted test on the program's plain data; None if it passed, else the error."""
+    try:
+        namespace = _calls.judge_namespace(
+            channel, dict(builtins.__dict__), request["context"], request["exports"]
+        )
+        if request["test"]:
+            exec(compile(request["test"], "<test>", "exec"), namespace)
+    except BaseException as error:
+        return error
+    return None
+
+
+def _program_ended(child, error):
+    """Why the program's process ended early: mirror a fatal signal, else name its exit."""
+    status = _reap(child)
+    if status is None:
+        return error
+    if os.WIFSIGNALED(status):
+        os.kill(os.getpid(), os.WTERMSIG(status))  # the CPU limit reads as it did in-process
+        return error
+    if "ended before" in str(error):
+        code = os.waitstatus_to_exitcode(status)
+        return _calls.ProgramEnded(f"exited with status {code} before the checks completed")
+    return error
+
+
+def _run_untrusted(request, report_fd):
+    """Lock down, fork the program's process, judge its answers here, report, and exit."""
+    nonce = request.pop("nonce")
+    write, hard_exit = os.write, os._exit
+    _set_limits(request["limits"])
+    seccomp = _install_seccomp()
+    uid = request.get("uid")
+    guarded = bool(request.get("guard", True))
+    calls_read, calls_write = os.pipe()
+    replies_read, replies_write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        nonce = None
+        for fd in (report_fd, calls_write, replies_read):
+            os.close(fd)
+        _run_program(request, uid, seccomp, guarded, calls_read, replies_write)
+    os.close(calls_read)
+    os.close(replies_write)
+    if uid is not None and os.geteuid() == 0:
+        _drop_privileges(request.get("judge_uid", uid))
+    _make_undumpable()
+    channel = _calls.Channel(calls_write, replies_read)
+    try:
+        ready = channel.receive()
+        if ready[0] != "ready" or len(ready) != 4 or any(type(x) is not int for x in ready[1:]):
+            raise _calls.ProgramEnded("no `ready` message")
+    except _calls.ProgramEnded:
+        hard_exit(70 if _reap(child) is not None else 71)  # never started: no `started` line
+    write(report_fd, f"started {ready[1]} {ready[2]} {ready[3]}\n".encode())
+    try:  # noqa: SIM105 - keeps the harness's imports minimal
+        _calls.write_message(calls_write, b"go")
+    except OSError:
+        pass  # the program's process is gone: the judge's first read says so
+    error = _judge(request, channel)
+    os.close(calls_write)  # the program's process sees the end of its calls and exits
+    if isinstance(error, _calls.ProgramEnded):
+        error = _program_ended(child, error)
+    else:
+        _reap(child)
+    _flush_streams()
+    if error is None:
+        line = "passed " + nonce
+    else:
+        line = "failed " + _describe(error)[:2000].encode("utf-8", "replace").hex()
+    write(report_fd, (line + "\n").encode())
     hard_exit(0)
 
 
@@ -525,7 +460,6 @@ def _serve_one(request, number, base):
 
 def _serve(in_fd, out_fd):
     """Fork server: one sandbox, many programs, each in its own child, uid and directory."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import ctypes  # noqa: F401 - warm: every child installs seccomp with it
     import selectors  # noqa: F401
     import time  # noqa: F401

@@ -45,15 +45,19 @@ Status = Literal["passed", "failed", "timed out", "error"]
 HARNESS = Path(__file__).with_name("_harness.py")
 REPORT_BYTES = 1 << 20
 _UID_BASE = 1_600_000_000
+JUDGE_UID_OFFSET = 128
 
 
 @dataclass(frozen=True)
 class Program:
     """Untrusted `code`, then trusted `test` code that raises unless the code is correct.
 
-    `test` runs in a namespace with the program's names and pristine builtins; `context`
-    (trusted, e.g. a HumanEval prompt) is executed there first so helpers the program
-    redefines are restored, and then the names in `exports` are taken from the program.
+    `test` runs in another process (the judge) with pristine builtins and the program's
+    top-level names, except those that shadow a builtin, as plain data copies or as handles
+    whose calls cross a pipe; `context` (trusted, e.g. a HumanEval prompt) is executed there
+    first so helpers the program redefines are restored, and then the names in `exports` are
+    taken from the program. An object the context made can be passed to the program's
+    functions by name (MBPP's setup code builds the same objects in both processes).
     """
 
     code: str
@@ -129,10 +133,14 @@ SLOTS = _SlotAllocator()
 
 
 def sandbox_uid(slot: int) -> int | None:
-    """The unprivileged uid of a worker slot when running as root (None otherwise)."""
+    """The unprivileged uid of a worker slot's programs when running as root (None otherwise).
+
+    The slot's judge (the process running the test) takes this uid + `JUDGE_UID_OFFSET`, so
+    the program cannot signal or trace it.
+    """
     if os.geteuid() != 0:
         return None
-    return _UID_BASE + (os.getpid() % 65536) * 256 + slot % 256
+    return _UID_BASE + (os.getpid() % 65536) * 256 + slot % JUDGE_UID_OFFSET
 
 
 def program_request(
@@ -151,6 +159,7 @@ def program_request(
         "exports": list(program.exports),
         "limits": limits.for_harness(nproc),
         "uid": uid,
+        "judge_uid": None if uid is None else uid + JUDGE_UID_OFFSET,
         "guard": guard,
         "wall_seconds": float(limits.wall_seconds),
         "caps": [limits.output_bytes, REPORT_BYTES],

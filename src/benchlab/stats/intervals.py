@@ -68,7 +68,9 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Interva
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2.0 * n)) / denom
     half = z * math.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)) / denom
-    return Interval(max(0.0, centre - half), min(1.0, centre + half), confidence, "wilson")
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact: no rounding residue
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return Interval(low, high, confidence, "wilson")
 
 
 def _values(values: Sequence[float] | np.ndarray) -> np.ndarray:

@@ -18,6 +18,12 @@ from scipy import stats as sps
 
 from benchlab.errors import DataError
 from benchlab.stats.bootstrap import Method, interval_from_draws
+from benchlab.stats.boundary import (
+    DEGENERATE_SUFFIX,
+    binary_successes,
+    is_degenerate,
+    newcombe_paired_interval,
+)
 from benchlab.stats.intervals import Interval, check_confidence
 from benchlab.stats.resampling import (
     BATCH_ELEMENTS,
@@ -120,7 +126,12 @@ def paired_bootstrap_difference(
     The p-value is the proportion-of-sign one, two-sided: p = 2 x min(#{d* <= 0}, #{d* >= 0})
     with the add-one correction (count + 1) / (B + 1), capped at 1. It is the inversion of the
     percentile interval (p < alpha roughly when the 1 - alpha interval excludes 0) and never
-    reports p = 0 from finitely many resamples. Identical systems give d = 0, CI [0, 0], p = 1.
+    reports p = 0 from finitely many resamples. Identical systems give d = 0 and p = 1.
+
+    When every resampled difference is the same (all items concordant, or one system right
+    exactly where the other is wrong), a difference of two proportions (the mean of 0/1
+    per-item columns, `gold` None) gets Newcombe's paired interval instead of the collapsed
+    one; any other metric keeps it, with `_degenerate` appended to its method.
     """
     check_confidence(confidence)
     columns = _columns(pred_a, pred_b, gold)
@@ -133,12 +144,31 @@ def paired_bootstrap_difference(
     if method == "bca" and finite.size and finite.max() > finite.min():
         jackknife = jackknife_values(difference, columns, batched)
     ci = interval_from_draws(draws, point, confidence, method, jackknife)
+    if is_degenerate(ci):
+        ci = _boundary_interval(statistic, columns, gold is None, ci)
     if finite.size == 0:
         p = float("nan")
     else:
         tail = min(np.count_nonzero(finite <= 0), np.count_nonzero(finite >= 0))
         p = min(1.0, 2.0 * (tail + 1) / (finite.size + 1))
     return PairedTestResult("paired_bootstrap", point, p, len(columns[0]), point, ci)
+
+
+def _boundary_interval(
+    statistic: Callable[..., float], columns: list[np.ndarray], per_item: bool, ci: Interval
+) -> Interval:
+    """The interval for a degenerate bootstrap of a difference (see `stats.boundary`)."""
+    if per_item:
+        a, b = columns
+        right_a = binary_successes(statistic, [a], float(statistic(a)))
+        right_b = binary_successes(statistic, [b], float(statistic(b)))
+        if right_a is not None and right_b is not None:
+            a_hits, b_hits = a.astype(bool), b.astype(bool)
+            both = int(np.sum(a_hits & b_hits))
+            a_only, b_only = int(np.sum(a_hits & ~b_hits)), int(np.sum(~a_hits & b_hits))
+            neither = a.size - both - a_only - b_only
+            return newcombe_paired_interval(both, a_only, b_only, neither, ci.confidence)
+    return Interval(ci.low, ci.high, ci.confidence, ci.method + DEGENERATE_SUFFIX)
 
 
 def paired_permutation_test(

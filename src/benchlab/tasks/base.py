@@ -1,6 +1,6 @@
 """The task seam: a benchmark turns examples into requests and scores the answers.
 
-A task never imports torch; it only speaks the request types of `benchlab.backends.requests`.
+A task never imports torch; it only speaks the request types of `benchlab.requests`.
 """
 
 from __future__ import annotations
@@ -11,25 +11,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from benchlab.backends.requests import (
-    ClassificationRequest,
-    GenerationRequest,
-    LoglikelihoodRequest,
-)
+from benchlab.requests import Request
 from benchlab.scoring.metric import MetricResult
 
 __all__ = [
     "EvalContext",
     "Example",
     "Prediction",
+    "PreferenceTriple",
     "Request",
+    "Sample",
     "Split",
     "Task",
+    "TrainingKind",
     "TrainingPair",
 ]
 
 Split = Literal["train", "eval"]
-Request = LoglikelihoodRequest | GenerationRequest | ClassificationRequest
+TrainingKind = Literal["sft", "preference"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,19 @@ class Example:
     data: Mapping[str, Any]
     gold: Any
     group: str | None = None
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sampled answer to an example: the raw text, its extracted answer, and correctness."""
+
+    text: str
+    answer: Any
+    correct: bool | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict with a stable key order."""
+        return {"text": self.text, "answer": self.answer, "correct": self.correct}
 
 
 @dataclass
@@ -54,6 +66,9 @@ class Prediction:
     details: dict[str, Any] = field(default_factory=dict)
     group: str | None = None
     demonstrations: list[str] | None = None  # ids of the train examples shown in the prompt
+    #: Further samples (M samples per item), each with its own extracted answer; the primary
+    #: answer stays in `prediction`, so a single-sample prediction writes exactly as before.
+    samples: list[Sample] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict with a stable key order."""
@@ -69,6 +84,8 @@ class Prediction:
         if self.demonstrations is not None:
             record["demonstrations"] = self.demonstrations
         record.update(self.details)
+        if len(self.samples) > 1:
+            record["samples"] = [sample.to_json() for sample in self.samples]
         return record
 
 
@@ -78,6 +95,15 @@ class TrainingPair:
 
     prompt: str
     target: str
+
+
+@dataclass(frozen=True)
+class PreferenceTriple:
+    """A prompt with a preferred and a dispreferred completion, for DPO-style training."""
+
+    prompt: str
+    chosen: str
+    rejected: str
 
 
 @dataclass
@@ -141,6 +167,29 @@ class Task(ABC):
     def training_pairs(self, examples: Sequence[Example]) -> list[TrainingPair]:
         """Prompt/target pairs for language-model training modes (LoRA, SFT)."""
         raise NotImplementedError(f"task {self.name!r} does not define training targets")
+
+    def training_data(
+        self, kind: TrainingKind, examples: Sequence[Example], *, seed: int = 0
+    ) -> list[TrainingPair] | list[PreferenceTriple]:
+        """Training rows of one kind: "sft" prompt/target pairs or "preference" triples.
+
+        Preference triples need a way to produce a rejected answer, which only some tasks have
+        (multiple choice: a seeded wrong choice); the others say so clearly.
+        """
+        if kind == "sft":
+            return self.training_pairs(examples)
+        if kind == "preference":
+            return self.preference_triples(examples, seed=seed)
+        raise ValueError(f"unknown training data kind {kind!r}; use 'sft' or 'preference'")
+
+    def preference_triples(
+        self, examples: Sequence[Example], *, seed: int = 0
+    ) -> list[PreferenceTriple]:
+        """(prompt, chosen, rejected) triples for preference training (DPO)."""
+        raise NotImplementedError(
+            f"task {self.name!r} ({self.family}) cannot build preference pairs from its train "
+            "split; give the mode a JSONL of prompt/chosen/rejected rows instead"
+        )
 
     def validate(self) -> None:
         """Cheap checks run before anything is written (local files exist, columns are there)."""

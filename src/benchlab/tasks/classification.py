@@ -6,20 +6,20 @@ by log-likelihood, so every example gets a valid label and results are determini
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from benchlab.backends.requests import (
+from benchlab.errors import DataError
+from benchlab.record.jsonsafe import finite_or_none
+from benchlab.requests import (
     ClassificationRequest,
     ClassificationResult,
     LoglikelihoodRequest,
     LoglikelihoodResult,
 )
-from benchlab.errors import DataError
 from benchlab.scoring.classification import classification_metrics
 from benchlab.scoring.metric import MetricResult, metric_with_ci
 from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task, TrainingPair
@@ -227,8 +227,16 @@ class ClassificationTask(Task):
         """Accuracy, F1 and MCC with seeded bootstrap CIs."""
         gold = np.array([p.details["gold_index"] for p in predictions], dtype=np.int64)
         pred = np.array([p.details["prediction_index"] for p in predictions], dtype=np.int64)
+        hits = int(np.sum(gold == pred))  # accuracy is a proportion: Wilson at 0% and 100%
         return {
-            name: metric_with_ci(fn, gold, pred, seed=seed, n_resamples=n_resamples)
+            name: metric_with_ci(
+                fn,
+                gold,
+                pred,
+                seed=seed,
+                n_resamples=n_resamples,
+                successes=hits if name == "accuracy" else None,
+            )
             for name, fn in classification_metrics(len(self.label_names)).items()
         }
 
@@ -246,7 +254,7 @@ class ClassificationTask(Task):
 
 
 def _finite(value: float) -> float | None:
-    return round(float(value), 6) if math.isfinite(value) else None
+    return finite_or_none(round(float(value), 6))
 
 
 def build_classification(name: str, options: Mapping[str, Any]) -> ClassificationTask:

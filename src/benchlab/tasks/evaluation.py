@@ -5,35 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from benchlab.backends.base import Backend
-from benchlab.backends.requests import (
-    ClassificationRequest,
-    GenerationRequest,
-    LoglikelihoodRequest,
-)
+from benchlab.requests import Answerer
 from benchlab.tasks.base import EvalContext, Example, Prediction, Task
 
 __all__ = ["answer_requests", "evaluate"]
 
 
-def answer_requests(backend: Backend, requests: Sequence[Any]) -> list[Any]:
-    """Answer mixed requests, batching each type through the matching backend method."""
-    handlers = {
-        LoglikelihoodRequest: backend.loglikelihood,
-        GenerationRequest: backend.generate,
-        ClassificationRequest: backend.classify,
-    }
-    answers: list[Any] = [None] * len(requests)
-    for request_type, handler in handlers.items():
-        positions = [i for i, r in enumerate(requests) if type(r) is request_type]
-        if positions:
-            for i, answer in zip(positions, handler([requests[i] for i in positions]), strict=True):
-                answers[i] = answer
-    return answers
+def answer_requests(backend: Answerer, requests: Sequence[Any]) -> list[Any]:
+    """Answer mixed requests, each batched by type and matched back by id.
+
+    A request type the backend does not serve raises UnsupportedRequestError naming both.
+    """
+    return backend.answer(requests)
 
 
 def evaluate(
-    task: Task, backend: Backend, examples: Sequence[Example], context: EvalContext
+    task: Task, backend: Answerer, examples: Sequence[Example], context: EvalContext
 ) -> list[Prediction]:
     """Predictions for every example, in input order, reporting progress per chunk.
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from benchlab.backends.requests import GenerationRequest, LoglikelihoodRequest
 from benchlab.errors import DataError
 from benchlab.judge.run import JudgePrompt
+from benchlab.requests import GenerationRequest, LoglikelihoodRequest
 
 __all__ = ["prompts_from_task", "task_prompt"]
 

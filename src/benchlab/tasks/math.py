@@ -16,8 +16,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from benchlab.backends.requests import GenerationRequest
 from benchlab.errors import DataError
+from benchlab.requests import GenerationRequest
 from benchlab.scoring.extraction import (
     extract_number_flexible,
     extract_number_strict,

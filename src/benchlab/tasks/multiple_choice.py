@@ -8,6 +8,7 @@ it with named rules, and counts outputs with no letter rather than guessing one.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -16,11 +17,19 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from benchlab.backends.requests import GenerationRequest, LoglikelihoodRequest
 from benchlab.errors import DataError
+from benchlab.requests import GenerationRequest, LoglikelihoodRequest
 from benchlab.scoring.extraction import extract_choice
 from benchlab.scoring.metric import MetricResult
-from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task, TrainingPair
+from benchlab.tasks.base import (
+    EvalContext,
+    Example,
+    Prediction,
+    PreferenceTriple,
+    Split,
+    Task,
+    TrainingPair,
+)
 from benchlab.tasks.mc_formats import ChoiceItem, RowFormat, parse_rows, read_local_rows
 from benchlab.tasks.mc_metrics import choice_metrics
 from benchlab.tasks.mc_prompts import (
@@ -300,6 +309,30 @@ class MultipleChoiceTask(Task):
                 target = f" {letter}"
             pairs.append(TrainingPair(prompt, target))
         return pairs
+
+    def preference_triples(
+        self, examples: Sequence[Example], *, seed: int = 0
+    ) -> list[PreferenceTriple]:
+        """The gold answer chosen over one wrong choice, drawn per item from `seed` and its id.
+
+        Both completions are written as `training_pairs` writes the gold one, so preference
+        training and evaluation see one format; the rejected one never carries the rationale.
+        """
+        triples = []
+        for example, pair in zip(examples, self.training_pairs(examples), strict=True):
+            item = item_of(example)
+            wrong = [i for i in range(len(item.choices)) if i != item.gold]
+            if not wrong:
+                continue
+            rejected_index = random.Random(f"{seed}:{example.id}").choice(wrong)
+            if self.options.scoring == "loglikelihood":
+                rejected = choice_continuations(item, self.options.prompt_style)[rejected_index]
+            elif self.options.chain_of_thought:
+                rejected = f" Answer: {LETTERS[rejected_index]}"
+            else:
+                rejected = f" {LETTERS[rejected_index]}"
+            triples.append(PreferenceTriple(pair.prompt, pair.target, rejected))
+        return triples
 
     def describe(self) -> Mapping[str, Any]:
         """Sources, format, prompt style and scoring, for provenance."""

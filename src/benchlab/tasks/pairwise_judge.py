@@ -19,7 +19,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from benchlab.backends.requests import GenerationRequest
 from benchlab.errors import DataError
 from benchlab.judge.answers import read_records
 from benchlab.judge.config import AnswerSource, JudgeSettings
@@ -31,6 +30,7 @@ from benchlab.judge.run import (
     summarize_judgement,
 )
 from benchlab.judge.session import JudgeSession
+from benchlab.requests import GenerationRequest
 from benchlab.scoring.metric import MetricResult
 from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task, TrainingPair
 from benchlab.tasks.registry import TaskEntry, register_task

@@ -14,8 +14,8 @@ from typing import Any, Self, TypeVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from benchlab.backends.requests import GenerationResult
 from benchlab.errors import ConfigError
+from benchlab.requests import GenerationResult
 from benchlab.sandbox import ExecutionResult, Limits
 from benchlab.scoring.metric import MetricResult, metric_with_ci
 from benchlab.scoring.pass_at_k import pass_at_k_per_problem

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from benchlab.backends.requests import GenerationRequest
+from benchlab.requests import GenerationRequest
 from benchlab.scoring.metric import MetricResult
 from benchlab.tasks.base import EvalContext, Example, Prediction, Task
 from benchlab.tasks.code.sampling import SamplingOptions, pass_at_k_metrics

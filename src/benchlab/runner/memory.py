@@ -1,67 +1,11 @@
-"""Cost measurements: per-example latency at batch size 1, throughput, peak memory."""
+"""Peak memory while an experiment runs (latency is a pass: runner/passes/latency.py)."""
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from benchlab.backends.base import Backend
-from benchlab.backends.cache import bypass_cache
-from benchlab.tasks.base import EvalContext, Example, Task
-from benchlab.tasks.evaluation import evaluate
-
-__all__ = ["LatencyStats", "PeakMemory", "measure_latency"]
-
-
-@dataclass(frozen=True)
-class LatencyStats:
-    """Per-example wall time at batch size 1, in milliseconds."""
-
-    p50_ms: float | None
-    p95_ms: float | None
-    mean_ms: float | None
-    n: int
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {"p50": self.p50_ms, "p95": self.p95_ms, "mean": self.mean_ms, "n": self.n}
-
-
-def measure_latency(
-    task: Task, backend: Backend, examples: Sequence[Example], context: EvalContext
-) -> LatencyStats:
-    """Time each example alone (batch size 1), after one warm-up example."""
-    if not examples:
-        return LatencyStats(None, None, None, 0)
-    quiet = EvalContext(
-        demonstrations=context.demonstrations,
-        use_classifier_head=context.use_classifier_head,
-        seed=context.seed,
-    )
-    saved = backend.batch_size
-    backend.batch_size = 1
-    try:
-        with bypass_cache(backend):  # time the model, not cache look-ups
-            evaluate(task, backend, examples[:1], quiet)
-            times = []
-            for example in examples:
-                started = time.perf_counter()
-                evaluate(task, backend, [example], quiet)
-                times.append((time.perf_counter() - started) * 1000)
-    finally:
-        backend.batch_size = saved
-    values = np.array(times)
-    return LatencyStats(
-        float(np.percentile(values, 50)),
-        float(np.percentile(values, 95)),
-        float(values.mean()),
-        len(times),
-    )
+__all__ = ["PeakMemory"]
 
 
 def _rss_mb() -> float:

@@ -1,12 +1,15 @@
 """Typed requests a task sends to a backend, and the answers it gets back.
 
 The request model follows lm-evaluation-harness: a task turns examples into requests, a backend
-answers batches of them without knowing which benchmark it serves.
+answers batches of them without knowing which benchmark it serves. This package imports neither
+torch nor any backend or task, so both sides can depend on it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from benchlab.requests.media import Media
 
 __all__ = [
     "ClassificationRequest",
@@ -15,15 +18,17 @@ __all__ = [
     "GenerationResult",
     "LoglikelihoodRequest",
     "LoglikelihoodResult",
+    "Request",
 ]
 
 
 @dataclass(frozen=True)
 class LoglikelihoodRequest:
-    """Score `continuation` given `context`: the log-probability of its tokens."""
+    """Score `continuation` given `context` (and any media): the log-probability of its tokens."""
 
     context: str
     continuation: str
+    media: tuple[Media, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,11 @@ class LoglikelihoodResult:
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """Generate from `prompt` until a stop sequence or `max_new_tokens`."""
+    """Generate from `prompt` until a stop sequence or `max_new_tokens`.
+
+    `num_samples` samples are drawn; sample i is seeded with `seed + i`, so the samples of one
+    item are reproducible whatever else runs before them.
+    """
 
     prompt: str
     max_new_tokens: int = 256
@@ -47,6 +56,7 @@ class GenerationRequest:
     num_samples: int = 1
     seed: int = 0
     chat: bool = False
+    media: tuple[Media, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,3 +79,6 @@ class ClassificationResult:
     """Class probabilities in label-index order."""
 
     probabilities: tuple[float, ...]
+
+
+Request = LoglikelihoodRequest | GenerationRequest | ClassificationRequest

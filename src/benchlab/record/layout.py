@@ -1,16 +1,19 @@
-"""Where a run keeps its files, and what state each experiment is in."""
+"""Where a run keeps its files: the plan, the lock, the logs, one folder per experiment."""
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-__all__ = ["ExperimentFiles", "ExperimentState", "RunLayout"]
+from benchlab.errors import BenchlabError
 
-ExperimentState = Literal["complete", "failed", "running", "pending", "stale"]
+__all__ = ["ExperimentFiles", "NotARunError", "RunLayout"]
+
+
+class NotARunError(BenchlabError):
+    """A directory given as a run directory holds no run."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class ExperimentFiles:
 
     @property
     def running(self) -> Path:
-        """Marker with the pid and start time of an attempt in progress."""
+        """Marker with host, pid, pid start time and heartbeat of an attempt in progress."""
         return self.root / "running.json"
 
     @property
@@ -62,31 +65,10 @@ class ExperimentFiles:
     def read_results(self) -> dict[str, Any] | None:
         """The parsed results.json, or None if absent or unreadable."""
         try:
-            return json.loads(self.results.read_text(encoding="utf-8"))
+            data = json.loads(self.results.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-
-    def state(self, spec_hash: str | None = None) -> ExperimentState:
-        """complete / failed / running / pending, or stale when the spec changed since."""
-        results = self.read_results()
-        if results is not None and results.get("status") == "complete":
-            if spec_hash is not None and results.get("spec_hash") != spec_hash:
-                return "stale"
-            return "complete"
-        if self.running.exists() and _alive(self.running):
-            return "running"
-        if self.failure.exists():
-            return "failed"
-        return "pending"
-
-
-def _alive(marker: Path) -> bool:
-    try:
-        pid = int(json.loads(marker.read_text())["pid"])
-        os.kill(pid, 0)
-    except (OSError, ValueError, KeyError):
-        return False
-    return True
+        return data if isinstance(data, dict) else None
 
 
 @dataclass(frozen=True)
@@ -99,6 +81,31 @@ class RunLayout:
     def plan(self) -> Path:
         """The resolved config and experiment list of the latest invocation."""
         return self.root / "run.json"
+
+    @property
+    def lock(self) -> Path:
+        """Held with fcntl by the one `benchlab run` working in this directory."""
+        return self.root / "run.lock"
+
+    def require_run(self) -> None:
+        """Refuse a directory that is not a run (no run.json), before anything is written."""
+        if not self.root.is_dir():
+            raise NotARunError(f"run directory not found: {self.root}")
+        if not self.plan.is_file():
+            raise NotARunError(
+                f"{self.root} is not a benchlab run directory (no run.json): pass the --out "
+                "folder of a `benchlab run`, e.g. runs/NAME-PROFILE"
+            )
+
+    def planned(self) -> dict[str, dict[str, Any]]:
+        """Experiment id -> its entry in run.json (spec, spec_hash, inputs); {} without a plan."""
+        try:
+            experiments = json.loads(self.plan.read_text(encoding="utf-8"))["experiments"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+        if not isinstance(experiments, list):
+            return {}
+        return {e["id"]: e for e in experiments if isinstance(e, dict) and "id" in e}
 
     @property
     def shared(self) -> Path:

@@ -19,9 +19,9 @@ import numpy as np
 from scipy import stats as sps
 
 from benchlab.errors import DataError
+from benchlab.scoring.consistency import ItemConsistency
 from benchlab.scoring.pass_at_k import pass_at_k
 from benchlab.stats.bootstrap import bootstrap_ci
-from benchlab.stats.consistency import ItemConsistency
 from benchlab.stats.intervals import Interval, wilson_interval
 
 __all__ = [

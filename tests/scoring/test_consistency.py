@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from benchlab.errors import DataError
-from benchlab.stats.consistency import (
+from benchlab.scoring.consistency import (
     INVALID,
     ItemSamples,
     answer_entropy,
     item_consistency,
     majority_vote,
 )
-from benchlab.stats.consistency_summary import (
+from benchlab.scoring.consistency_summary import (
     judge_ties_by_agreement,
     summarize_consistency,
 )
