@@ -10,7 +10,11 @@ __all__ = ["ProgressReporter", "RichProgress", "SilentProgress"]
 
 
 class ProgressReporter(Protocol):
-    """Opens a progress bar; the context yields a function that advances it."""
+    """Opens a progress bar; the context yields a function that advances it.
+
+    The function takes the number of steps done and, optionally, a `note` shown after the
+    bar's description (a running cost, say).
+    """
 
     def track(self, description: str, total: int | None) -> contextmanager[Callable[[int], None]]:
         """A bar for one loop (training steps, evaluation examples)."""
@@ -23,7 +27,7 @@ class SilentProgress:
     @contextmanager
     def track(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
         """Yield a no-op advance function."""
-        yield lambda n=1: None
+        yield lambda n=1, note=None: None
 
 
 class RichProgress:
@@ -36,7 +40,14 @@ class RichProgress:
     def track(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
         """Add a bar, yield its advance function, remove the bar when the loop ends."""
         task_id = self._progress.add_task(description, total=total)
+
+        def advance(n: int = 1, note: str | None = None) -> None:
+            if note is None:
+                self._progress.advance(task_id, n)
+            else:
+                self._progress.update(task_id, advance=n, description=f"{description}  {note}")
+
         try:
-            yield lambda n=1: self._progress.advance(task_id, n)
+            yield advance
         finally:
             self._progress.remove_task(task_id)

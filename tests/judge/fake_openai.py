@@ -3,8 +3,10 @@
 The judge's verdict is derived from the answers in the prompt, so tests know the right result:
 an answer containing GOOD beats one containing BAD; BIASED makes the judge always pick the
 first position (a position flip); GARBLED makes the reply unreadable; CUTOFF makes the judge
-stop at its token limit before the verdict (finish_reason "length"). The server also records
-how many requests it was handling at once (`max_in_flight`), holding each for `delay_s`.
+stop at its token limit before the verdict (finish_reason "length"). A multi-turn judgment
+(two conversations) is decided by each conversation's last answer only, as the judge is told
+to. The server also records how many requests it was handling at once (`max_in_flight`),
+holding each for `delay_s`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ __all__ = [
     "SECRET_KEY",
     "FakeChatServer",
     "body_key",
+    "is_judgment",
+    "last_answers",
     "scripted_verdict",
 ]
 
@@ -41,6 +45,26 @@ _ANSWER = re.compile(
 )
 
 
+_CONVERSATION = re.compile(
+    r"\[The Start of Assistant ([AB])'s Conversation with the User\]\n(.*?)\n"
+    r"\[The End of Assistant \1's Conversation with the User\]",
+    re.DOTALL,
+)
+
+
+def is_judgment(user: str) -> bool:
+    """Whether a user message asks for a verdict (one question or two conversations)."""
+    return "[User Question]" in user or "Conversation with the User]" in user
+
+
+def last_answers(user: str) -> dict[str, str]:
+    """Each assistant's answer to judge: the answer, or a conversation's last answer."""
+    conversations = dict(_CONVERSATION.findall(user))
+    if conversations:
+        return {k: v.rsplit(f"### Assistant {k}:\n", 1)[-1] for k, v in conversations.items()}
+    return dict(_ANSWER.findall(user))
+
+
 def body_key(body: dict[str, Any]) -> str:
     """A stable hash of a request body, to count duplicate calls."""
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
@@ -49,9 +73,9 @@ def body_key(body: dict[str, Any]) -> str:
 def scripted_verdict(body: dict[str, Any]) -> str:
     """The judge text for a request, decided by the markers in the two answers."""
     user = body["messages"][-1]["content"]
-    if "[User Question]" not in user:  # a generation request, not a judgment
+    if not is_judgment(user):  # a generation request, not a judgment
         return f"answer to: {user[:40]}"
-    answers = dict(_ANSWER.findall(user))
+    answers = last_answers(user)
     a, b = answers.get("A", ""), answers.get("B", "")
     if "GARBLED" in a + b:
         return "Both answers have merits and I cannot decide."

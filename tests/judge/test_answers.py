@@ -181,3 +181,16 @@ def test_generate_answers_batches_through_backend() -> None:
     answers = generate_answers(backend, prompts, max_new_tokens=9)
     assert answers == {str(i): f"Q{i}" for i in range(5)}
     assert backend.batches == [2, 2, 1]
+
+
+@pytest.mark.skipif(not ALPACA.exists(), reason="AlpacaEval copy not available")
+def test_alpaca_eval_splits_by_its_dataset_field() -> None:
+    from collections import Counter
+
+    from benchlab.judge.answers import read_prompt_rows
+
+    path = ALPACA / "results" / "gpt4_1106_preview" / "model_outputs.json"
+    expected = Counter(row["dataset"] for row in json.loads(path.read_text(encoding="utf-8")))
+    rows = read_prompt_rows(path, question_field="instruction", category_field="dataset")
+    assert Counter(row.category for row in rows) == expected and len(expected) == 5
+    assert all(len(row.turns) == 1 for row in rows)

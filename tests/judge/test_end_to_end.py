@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchlab.cli.judge import EXIT_INCOMPLETE, judge_command
+from benchlab.cli.judge import EXIT_BUDGET, judge_command
 from tests.judge.fake_openai import KEY_ENV, SECRET_KEY
 from tests.judge.study import EXPECTED, N_PAIRS, write_study
 
@@ -115,7 +115,7 @@ def test_sigkill_mid_run_then_rerun_makes_no_duplicate_calls(chat_server, tmp_pa
 def test_budget_cap_stops_at_the_cap_and_keeps_judged_pairs(chat_server, tmp_path) -> None:
     prices = {"max_usd": 5.0, "price_input_per_million": 1000.0, "price_output_per_million": 1000.0}
     config = write_study(tmp_path, chat_server.base_url, KEY_ENV, budget=prices, concurrency=1)
-    assert judge_command(config) == EXIT_INCOMPLETE
+    assert judge_command(config) == EXIT_BUDGET
 
     results = _results(tmp_path)
     cost = results["cost"]
@@ -134,7 +134,7 @@ def test_budget_cap_stops_at_the_cap_and_keeps_judged_pairs(chat_server, tmp_pat
 
     # A rerun does not get a fresh budget: what was spent before counts against the same cap.
     paid = chat_server.ok_total
-    assert judge_command(config) == EXIT_INCOMPLETE
+    assert judge_command(config) == EXIT_BUDGET
     rerun = _results(tmp_path)
     assert chat_server.ok_total == paid + rerun["cost"]["paid_calls"]
     assert rerun["cost"]["cached_calls"] == paid
@@ -145,7 +145,7 @@ def test_budget_cap_stops_at_the_cap_and_keeps_judged_pairs(chat_server, tmp_pat
     assert rerun["cost"]["study_spent_usd"] <= 5.0
 
     _set_budget(config, 6.0)  # a raised cap continues the same account: one more dollar
-    assert judge_command(config) == EXIT_INCOMPLETE
+    assert judge_command(config) == EXIT_BUDGET
     raised = _results(tmp_path)["cost"]
     assert 0 < raised["spent_usd"] <= 6.0 - rerun["cost"]["study_spent_usd"]
     assert raised["study_spent_usd"] <= 6.0

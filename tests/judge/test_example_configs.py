@@ -37,3 +37,26 @@ def test_judge_config_builds_its_categories_with_choices_from_the_task() -> None
     assert "A. oxygen\nB. carbon dioxide\nC. nitrogen\nD. helium" in science.question
     assert science.reference == "B. carbon dioxide"
     assert categories["math"].template.uses_reference
+
+
+def test_mt_bench_config_reads_fastchat_files_by_category_and_turn() -> None:
+    config = load_judge_config(CONFIGS / "judge-mt-bench.yaml")
+    categories = {c.name: c for c in build_categories(config, multi_turn=True)}
+    assert list(categories) == [
+        "writing",
+        "math",
+        "roleplay",
+        "writing (turn 2)",
+        "math (turn 2)",
+        "roleplay (turn 2)",
+    ]
+    follow_up = categories["math (turn 2)"].prompts[0]
+    assert (follow_up.id, follow_up.turn, follow_up.context) == ("3/turn-2", 2, ("3",))
+    assert follow_up.reference is not None and categories["math (turn 2)"].template.multi_turn
+    prompts = [p for c in categories.values() for p in c.prompts]
+    for source in (*config.candidates, config.reference):
+        spec = source.answers
+        answers = load_answers_file(
+            spec.file, prompts, id_field=spec.id_field, answer_field=spec.answer_field
+        )
+        assert len(answers) == len(prompts) == 10

@@ -128,9 +128,18 @@ def test_budget_stop_keeps_judged_pairs() -> None:
         CATEGORIES, {"mine": CANDIDATE}, REFERENCE, judge, concurrency=1, repeat_fraction=0
     )
     assert not outcome.complete
-    assert "budget" in outcome.stopped_reason
-    assert [r.prompt_id for r in outcome.records] == ["m1", "m2"]
+    assert "budget" in outcome.stopped_reason and outcome.stopped_by == "budget"
+    # categories are interleaved: math's first pair, creative's first, then math's second...
+    assert [r.prompt_id for r in outcome.records] == ["m1", "c1"]
     assert outcome.unjudged_pairs == 4
+
+
+def test_endpoint_failure_is_a_stop_of_its_own_kind() -> None:
+    judge = ScriptedJudge(fail_after=3, error=DataError("endpoint keeps failing"))
+    outcome = run_pairwise_judgement(
+        CATEGORIES, {"mine": CANDIDATE}, REFERENCE, judge, concurrency=1, repeat_fraction=0
+    )
+    assert outcome.stopped_by == "error" and "keeps failing" in outcome.stopped_reason
 
 
 def test_bugs_propagate() -> None:

@@ -1,4 +1,9 @@
-"""`benchlab judge CONFIG`: pairwise LLM-as-judge comparison against a reference model."""
+"""`benchlab judge CONFIG`: pairwise LLM-as-judge comparison against a reference model.
+
+Exit status: 0 every pair judged; 2 bad input (config, data, missing key: nothing judged);
+3 stopped at the budget cap; 4 stopped because the endpoint kept failing. Judged pairs are
+kept and reported after a stop, and a rerun pays only for what the cache does not hold.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,18 @@ import typer
 from benchlab.cli.errors import friendly_errors
 
 if TYPE_CHECKING:
+    from benchlab.judge.pairwise import PairwiseMetrics
     from benchlab.judge.quality import JudgeQuality
+    from benchlab.judge.summary import CandidateSummary, JudgeOutcome
 
-__all__ = ["judge_command", "register"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_BUDGET", "EXIT_ENDPOINT", "judge_command", "register"]
 
-#: Exit status when the run stopped early (budget cap, endpoint down); results are kept.
-EXIT_INCOMPLETE = 3
+#: Exit status for bad input (config, data files, a missing API key): nothing was judged.
+EXIT_BAD_INPUT = 2
+#: Exit status when the budget cap stopped the run; judged pairs are kept and reported.
+EXIT_BUDGET = 3
+#: Exit status when an endpoint kept failing (after retries); judged pairs are kept.
+EXIT_ENDPOINT = 4
 
 
 def _fmt(x: float) -> str:
@@ -50,33 +61,83 @@ def _echo_bradley_terry(strengths: dict[str, tuple[float, Any]] | None) -> None:
         typer.echo(f"  {model:<24} {_fmt(strength)} [{_fmt(ci.low)}, {_fmt(ci.high)}]")
 
 
-def judge_command(config: Path, output_dir: Path | None = None) -> int:
-    """Run a judge config and print the per-category table; returns the exit status.
+def _metrics_row(label: str, m: PairwiseMetrics) -> str:
+    return (
+        f"  {label:<28} {m.n:>4} {m.wins:>4} {m.losses:>4} {m.ties:>4}  "
+        f"{_fmt(m.score.value)} [{_fmt(m.score.ci_low)}, {_fmt(m.score.ci_high)}]"
+        + ("  (!)" if m.warning else "")
+    )
+
+
+def _echo_tables(outcome: JudgeOutcome, name: str, summary: CandidateSummary) -> None:
+    """One table per turn (one in all for single questions), then the overall rows."""
+    turns = sorted(set(outcome.category_turns.values())) or [1]
+    for turn in turns:
+        title = f" (turn {turn})" if len(turns) > 1 else ""
+        typer.echo(f"{name} vs {outcome.reference}{title} (judge {outcome.judge})")
+        typer.echo(f"  {'category':<28} {'n':>4} {'W':>4} {'L':>4} {'T':>4}  score [95% CI]")
+        for category, m in summary.categories.items():
+            if outcome.category_turns.get(category, 1) == turn:
+                typer.echo(_metrics_row(category, m))
+        if turn in summary.turns:
+            typer.echo(_metrics_row(f"turn {turn} (pooled)", summary.turns[turn]))
+    typer.echo(_metrics_row("overall (pooled)", summary.overall))
+    w = summary.weighted_score
+    typer.echo(
+        f"  {'overall (weighted)':<28} {w.n:>4} {'':>14}  "
+        f"{_fmt(w.value)} [{_fmt(w.ci_low)}, {_fmt(w.ci_high)}]"
+    )
+
+
+def _progress_bars() -> Any:
+    """A rich progress display on stderr (tables go to stdout) with ETA."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+def judge_command(config: Path, output_dir: Path | None = None, *, progress: bool = True) -> int:
+    """Run a judge config and print the per-category tables; returns the exit status.
 
     Raises BenchlabError for problems the user can fix (the command prints them in one line).
     """
     from benchlab.judge.config import load_judge_config
     from benchlab.judge.pipeline import run_judge_config
+    from benchlab.progress import RichProgress
     from benchlab.tasks.judge_prompts import prompts_from_task
 
-    outcome, paths = run_judge_config(
-        load_judge_config(config), output_dir=output_dir, task_prompts=prompts_from_task
-    )
-    for name, summary in outcome.summaries.items():
-        typer.echo(f"{name} vs {outcome.reference} (judge {outcome.judge})")
-        typer.echo(f"  {'category':<24} {'n':>4} {'W':>4} {'L':>4} {'T':>4}  score [95% CI]")
-        rows = [*summary.categories.items(), ("overall (pooled)", summary.overall)]
-        for category, m in rows:
-            typer.echo(
-                f"  {category:<24} {m.n:>4} {m.wins:>4} {m.losses:>4} {m.ties:>4}  "
-                f"{_fmt(m.score.value)} [{_fmt(m.score.ci_low)}, {_fmt(m.score.ci_high)}]"
-                + ("  (!)" if m.warning else "")
+    settings = load_judge_config(config)
+    if progress:
+        with _progress_bars() as bars:
+            outcome, paths = run_judge_config(
+                settings,
+                output_dir=output_dir,
+                task_prompts=prompts_from_task,
+                progress=RichProgress(bars),
             )
-        w = summary.weighted_score
-        typer.echo(
-            f"  {'overall (weighted)':<24} {w.n:>4} {'':>14}  "
-            f"{_fmt(w.value)} [{_fmt(w.ci_low)}, {_fmt(w.ci_high)}]"
+    else:
+        outcome, paths = run_judge_config(
+            settings, output_dir=output_dir, task_prompts=prompts_from_task
         )
+    for name, summary in outcome.summaries.items():
+        _echo_tables(outcome, name, summary)
     _echo_bradley_terry(outcome.bradley_terry)
     _echo_quality(outcome.quality)
     cost = outcome.cost
@@ -93,14 +154,22 @@ def judge_command(config: Path, output_dir: Path | None = None) -> int:
             f"stopped early, {outcome.unjudged_pairs} pair(s) unjudged: {outcome.stopped_reason}",
             err=True,
         )
-        return EXIT_INCOMPLETE
+        return EXIT_BUDGET if outcome.stopped_by == "budget" else EXIT_ENDPOINT
     return 0
+
+
+_HELP = (
+    "Compare candidate models with a reference model using an LLM judge.\n\n"
+    "Exit status: 0 all pairs judged; 2 bad input (config, data, API key); 3 stopped at the "
+    "budget cap; 4 stopped because the endpoint kept failing. After a stop, judged pairs are "
+    "reported and a rerun pays only for the rest."
+)
 
 
 def register(app: typer.Typer) -> None:
     """Add the `judge` command to a Typer app."""
 
-    @app.command("judge")
+    @app.command("judge", help=_HELP)
     @friendly_errors
     def judge(
         config: Annotated[Path, typer.Argument(help="judge config YAML")],

@@ -2,9 +2,10 @@
 
 Every paid call, a judgment or an answer generated through an endpoint, goes through
 `MeteredClient`: a cached reply is free, so a rerun after a crash pays only for what was never
-answered; otherwise a worst-case cost (prompt characters/2 tokens in, `max_tokens` out) is
-reserved against the budget before the call starts, so with a cap the run stops before the cap
-rather than after it, and the reply is committed to the cache together with its actual cost.
+answered; otherwise the call's expected cost (from the reply sizes seen so far, worst case
+until enough are seen: see `benchlab.judge.budget`) is reserved against the budget before the
+call starts, so with a cap the run stops before the cap rather than after it, and the reply is
+committed to the cache together with its actual cost.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from benchlab.backends.openai_compatible import (
     OpenAICompatibleClient,
     ReplyCache,
 )
-from benchlab.judge.budget import CostLedger, worst_case_input_tokens
+from benchlab.judge.budget import CostLedger, ReplySizes, worst_case_input_tokens
 from benchlab.judge.cache import CallSpend, ReplyStore
 from benchlab.requests import GenerationRequest
 from benchlab.store import request_key
@@ -91,6 +92,7 @@ class MeteredClient:
         self.ledger = ledger
         self.base_url = client.base_url
         self.model = client.model
+        self.sizes = ReplySizes()  # per client: a judge's replies and a model's answers differ
 
     @property
     def endpoint(self) -> str:
@@ -101,20 +103,25 @@ class MeteredClient:
         """The JSON body of a chat request (options as in `OpenAICompatibleClient.payload`)."""
         return self.client.payload(messages, **options)
 
-    def _worst_case_usd(self, body: Mapping[str, Any]) -> float:
+    def _reservation_usd(self, body: Mapping[str, Any]) -> tuple[float, float]:
+        """(expected, worst-case) dollars of a call, for `CostLedger.reserve`."""
         messages = body.get("messages", [])
-        tokens_in = worst_case_input_tokens(_prompt_chars(messages), len(messages))
-        return self.ledger.pricing.cost(tokens_in, int(body.get("max_tokens") or 0))
+        chars, max_tokens = _prompt_chars(messages), int(body.get("max_tokens") or 0)
+        price = self.ledger.pricing.cost
+        expected = price(*self.sizes.expected_tokens(chars, len(messages), max_tokens))
+        return expected, price(worst_case_input_tokens(chars, len(messages)), max_tokens)
 
     def call(self, body: Mapping[str, Any], salt: str = "") -> MeteredReply:
         """A cached reply if this exact request was answered before, else one paid call."""
         key = request_key(self.client.endpoint, body, salt)
+        chars = _prompt_chars(body.get("messages", []))
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             reply = ChatReply.from_json(hit)
+            self.sizes.observe(chars, reply.prompt_tokens, reply.completion_tokens)
             cost = self.ledger.record_cached(reply.prompt_tokens, reply.completion_tokens)
             return MeteredReply(reply, cost, True)
-        estimate = self._worst_case_usd(body)
-        self.ledger.reserve(estimate)
+        estimate, worst_case = self._reservation_usd(body)
+        self.ledger.reserve(estimate, worst_case)
         try:
             reply = self.client.send(body)
         except BaseException:
@@ -133,6 +140,7 @@ class MeteredClient:
                 reply.finish_reason,
             )
         cost = self.ledger.pricing.cost(reply.prompt_tokens, reply.completion_tokens)
+        self.sizes.observe(chars, reply.prompt_tokens, reply.completion_tokens)
         try:
             if self.cache is not None:
                 spend = CallSpend(

@@ -55,6 +55,14 @@ class JudgeSpec(_Strict):
     reference_template: str | None = Field(
         None, description="template for reference-guided categories; default FastChat math-v1"
     )
+    multi_turn_template: str | None = Field(
+        None,
+        description="template for second and later turns ({conversation_a}, {conversation_b}); "
+        "default: both conversations, judged on the last answer",
+    )
+    multi_turn_reference_template: str | None = Field(
+        None, description="the same for reference-guided categories"
+    )
 
     @model_validator(mode="after")
     def _one_judge(self) -> JudgeSpec:
@@ -64,7 +72,11 @@ class JudgeSpec(_Strict):
 
 
 class PromptSource(_Strict):
-    """A category's prompts: a local JSONL/JSON file, or a benchlab task's eval split."""
+    """A category's prompts: a local JSONL/JSON file, or a benchlab task's eval split.
+
+    A question field holding a list is a conversation (MT-Bench's `turns`): each turn is judged
+    with the earlier ones as context. `category_field` splits one file into categories.
+    """
 
     file: str | None = None
     task: TaskSpec | None = None
@@ -73,22 +85,45 @@ class PromptSource(_Strict):
     reference_field: str | None = Field(
         None, description="gold answer field for reference-guided grading (files only)"
     )
+    category_field: str | None = Field(
+        None, description="split the file into one category per value of this field (files only)"
+    )
+    max_turns: int | None = Field(None, ge=1, description="judge only the first N turns")
     limit: int | None = Field(None, ge=1)
 
     @model_validator(mode="after")
     def _one_source(self) -> PromptSource:
         if (self.file is None) == (self.task is None):
             raise ValueError("set exactly one of prompts.file or prompts.task")
+        if self.category_field is not None and self.file is None:
+            raise ValueError("prompts.category_field splits a file: set prompts.file")
         return self
 
 
 class CategorySpec(_Strict):
-    """A category such as knowledge or creativity, with its own prompts and weight."""
+    """A category such as knowledge or creativity, with its own prompts and weight.
 
-    name: str
+    With `prompts.category_field` the entry becomes one category per value of that field, named
+    by the value (prefixed by `name/` when a name is given); `weight` applies to each, and
+    `reference_guided` may list the values graded against a gold answer.
+    """
+
+    name: str | None = None
     prompts: PromptSource
     weight: float = Field(1.0, ge=0.0)
-    reference_guided: bool = False
+    reference_guided: bool | list[str] = False
+
+    @model_validator(mode="after")
+    def _named(self) -> CategorySpec:
+        if self.prompts.category_field is None:
+            if self.name is None:
+                raise ValueError("set a category name (or prompts.category_field to split a file)")
+            if isinstance(self.reference_guided, list):
+                raise ValueError(
+                    f"category {self.name!r}: reference_guided lists values of "
+                    "prompts.category_field; without one, set true or false"
+                )
+        return self
 
 
 class AnswersFile(_Strict):
@@ -144,7 +179,7 @@ class JudgeSettings(_Strict):
 
     @model_validator(mode="after")
     def _unique_categories(self) -> JudgeSettings:
-        names = [c.name for c in self.categories]
+        names = [c.name for c in self.categories if c.prompts.category_field is None]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"categories: duplicate names {duplicates}")

@@ -11,25 +11,27 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from benchlab.backends.base import Backend
 from benchlab.backends.openai_compatible import OpenAICompatibleBackend, OpenAICompatibleClient
 from benchlab.config.schema import ModelSpec
 from benchlab.errors import ConfigError
-from benchlab.judge.answers import generate_answers, load_answers_file, load_prompt_file
+from benchlab.judge.answers import (
+    generate_answers,
+    generate_follow_ups,
+    load_answers_file,
+    refuse_follow_ups,
+)
 from benchlab.judge.budget import CostLedger, Pricing, budget_scope
 from benchlab.judge.cache import ReplyStore
+from benchlab.judge.categories import TaskPrompts, build_categories
 from benchlab.judge.client import BackendJudge, EndpointJudge, JudgeClient, MeteredClient
 from benchlab.judge.config import AnswerSource, EndpointSpec, JudgeConfig, JudgeSettings
-from benchlab.judge.prompts import (
-    DEFAULT_PAIRWISE,
-    DEFAULT_REFERENCE_GUIDED,
-    JudgeTemplate,
-    load_template,
-)
 from benchlab.judge.report import write_judge_report
-from benchlab.judge.run import JudgeCategory, JudgeOutcome, JudgePrompt, run_pairwise_judgement
+from benchlab.judge.run import JudgeOutcome, JudgePrompt, run_pairwise_judgement
+from benchlab.progress import ProgressReporter
 
 __all__ = [
     "TaskPrompts",
@@ -42,11 +44,6 @@ __all__ = [
     "close_judge",
     "run_judge_config",
 ]
-
-
-#: Builds a task's eval split as prompts: (task type, name, options, *, limit) -> prompts.
-#: `benchlab.tasks.judge_prompts.prompts_from_task` is the one the CLI and matrix task pass.
-TaskPrompts = Callable[..., list[JudgePrompt]]
 
 
 def _client(config: JudgeSettings, endpoint: EndpointSpec) -> OpenAICompatibleClient:
@@ -84,59 +81,6 @@ def _local_backend(spec: ModelSpec) -> Backend:
     return causal_backend(spec, model, tokenizer)
 
 
-def build_categories(
-    config: JudgeSettings, task_prompts: TaskPrompts | None = None
-) -> list[JudgeCategory]:
-    """Each configured category with its prompts and template; prompt ids must be unique.
-
-    Categories whose prompts come from a task get them from `task_prompts`.
-    """
-    judge = config.judge
-    plain = load_template(judge.template) if judge.template else DEFAULT_PAIRWISE
-    guided = (
-        load_template(judge.reference_template)
-        if judge.reference_template
-        else DEFAULT_REFERENCE_GUIDED
-    )
-    categories, seen = [], {}
-    for spec in config.categories:
-        source = spec.prompts
-        prompts: list[JudgePrompt]
-        if source.file is not None:
-            prompts = load_prompt_file(
-                source.file,
-                id_field=source.id_field,
-                question_field=source.question_field,
-                reference_field=source.reference_field,
-                limit=source.limit,
-            )
-        else:
-            assert source.task is not None
-            if task_prompts is None:
-                raise ConfigError(
-                    f"category {spec.name!r}: prompts.task needs a task-prompt builder here; "
-                    "give the prompts as a file"
-                )
-            prompts = task_prompts(
-                source.task.task_type, source.task.name, source.task.options, limit=source.limit
-            )
-        template: JudgeTemplate = guided if spec.reference_guided else plain
-        if spec.reference_guided and any(p.reference is None for p in prompts):
-            raise ConfigError(
-                f"category {spec.name!r}: reference_guided needs gold answers; set "
-                "prompts.reference_field (or use a task with gold answers)"
-            )
-        for prompt in prompts:
-            if prompt.id in seen:
-                raise ConfigError(
-                    f"prompt id {prompt.id!r} appears in categories {seen[prompt.id]!r} and "
-                    f"{spec.name!r}; ids must be unique across categories"
-                )
-            seen[prompt.id] = spec.name
-        categories.append(JudgeCategory(spec.name, tuple(prompts), template, spec.weight))
-    return categories
-
-
 def answer_backend(
     config: JudgeSettings, source: AnswerSource, cache: ReplyStore, ledger: CostLedger
 ) -> Backend:
@@ -149,6 +93,19 @@ def answer_backend(
     return _local_backend(source.model)
 
 
+def _file_answers(source: AnswerSource, prompts: Sequence[JudgePrompt]) -> dict[str, str]:
+    spec = source.answers
+    assert spec is not None
+    return load_answers_file(
+        spec.file,
+        prompts,
+        match_on=spec.match_on,
+        id_field=spec.id_field,
+        question_field=spec.question_field,
+        answer_field=spec.answer_field,
+    )
+
+
 def answers_from(
     config: JudgeSettings,
     source: AnswerSource,
@@ -159,19 +116,18 @@ def answers_from(
 ) -> dict[str, str]:
     """One side's answers by prompt id: read from its file or generated (endpoint, model).
 
-    Pass `backend` (from `answer_backend`) to reuse one loaded model across calls.
+    Pass `backend` (from `answer_backend`) to reuse one loaded model across calls. An endpoint
+    answers later turns of a conversation with its own earlier answers as context.
     """
     if source.answers is not None:
-        spec = source.answers
-        return load_answers_file(
-            spec.file,
-            prompts,
-            match_on=spec.match_on,
-            id_field=spec.id_field,
-            question_field=spec.question_field,
-            answer_field=spec.answer_field,
-        )
+        return _file_answers(source, prompts)
     backend = backend or answer_backend(config, source, cache, ledger)
+    if source.endpoint is not None and any(p.turn > 1 for p in prompts):
+        first = generate_answers(
+            backend, [p for p in prompts if p.turn == 1], max_new_tokens=source.max_new_tokens
+        )
+        client = backend.client  # type: ignore[attr-defined]  # the endpoint's MeteredClient
+        return generate_follow_ups(client, prompts, first, max_new_tokens=source.max_new_tokens)
     return generate_answers(backend, prompts, max_new_tokens=source.max_new_tokens)
 
 
@@ -210,31 +166,63 @@ def close_judge(judge: JudgeClient | None) -> None:
         judge.client.close()
 
 
+class _CallProgress:
+    """Feeds judge calls to a progress bar, opened at the first call (when the total is known)."""
+
+    def __init__(self, reporter: ProgressReporter, ledger: CostLedger, stack: ExitStack) -> None:
+        self.reporter, self.ledger, self.stack = reporter, ledger, stack
+        self.advance: Callable[..., None] | None = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.advance is None:
+            self.advance = self.stack.enter_context(self.reporter.track("judging", total))
+        cost = self.ledger.summary()
+        cap = cost["max_usd"]
+        note = f"${cost['spent_usd']:.4f} spent" + (
+            f" (study ${cost['study_spent_usd']:.4f} of ${cap:.2f})" if cap is not None else ""
+        )
+        self.advance(done - self.shown, note=note)
+        self.shown = done
+
+
 def run_judge_config(
     config: JudgeConfig,
     *,
     output_dir: str | Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressReporter | None = None,
     task_prompts: TaskPrompts | None = None,
 ) -> tuple[JudgeOutcome, dict[str, Path]]:
     """Run a whole judge config and write its report; returns the outcome and file paths.
 
-    `task_prompts` builds the prompts of categories drawn from a benchlab task.
+    `task_prompts` builds the prompts of categories drawn from a benchlab task; `progress`
+    shows judge calls done, the time left and the money spent.
     """
-    check_endpoint_keys(config, *config.candidates, config.reference)
+    sources = [*config.candidates, config.reference]
+    check_endpoint_keys(config, *sources)
+    # Everything that can be checked without a call is checked before anything is written.
+    categories = build_categories(config, task_prompts, multi_turn=True)
+    prompts = [p for c in categories for p in c.prompts]
+    read = {s.name: _file_answers(s, prompts) for s in sources if s.answers is not None}
+    for source in sources:
+        if source.model is not None:
+            refuse_follow_ups(prompts)
     out = Path(output_dir or config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     cache = ReplyStore(config.cache or out / "judge_cache.sqlite")
     judge: JudgeClient | None = None
+    stack = ExitStack()
     try:
-        categories = build_categories(config, task_prompts)
-        prompts = [p for c in categories for p in c.prompts]
         ledger = build_ledger(config, cache)
         judge = build_judge(config, cache, ledger)
-        candidates = {
-            c.name: answers_from(config, c, prompts, cache, ledger) for c in config.candidates
+        answers = {
+            s.name: read[s.name]
+            if s.name in read
+            else answers_from(config, s, prompts, cache, ledger)
+            for s in sources
         }
-        reference = answers_from(config, config.reference, prompts, cache, ledger)
+        candidates = {c.name: answers[c.name] for c in config.candidates}
+        reference = answers[config.reference.name]
         outcome = run_pairwise_judgement(
             categories,
             candidates,
@@ -245,9 +233,10 @@ def run_judge_config(
             repeat_fraction=config.repeat_fraction,
             n_resamples=config.n_resamples,
             seed=config.seed,
-            progress=progress,
+            progress=_CallProgress(progress, ledger, stack) if progress is not None else None,
         )
     finally:
+        stack.close()
         close_judge(judge)
         cache.close()
     paths = write_judge_report(outcome, out)

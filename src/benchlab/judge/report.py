@@ -1,6 +1,7 @@
 """Files a judging run leaves behind: the table users expect, a W/L/T plot, every verdict.
 
 - `judge_table.csv`: one row per candidate and category plus pooled and weighted overall rows
+  (and one pooled row per turn when the prompts are conversations)
 - `judge_wlt.png`: stacked win/tie/loss bars per category with the score's 95% CI
 - `predictions.jsonl`: each pair with both verdicts and the judge's texts
 - `judge_results.json`: the summary the HTML report embeds (metrics, judge quality, cost)
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from benchlab.judge.pairwise import PairwiseMetrics
-from benchlab.judge.run import JudgeOutcome
+from benchlab.judge.summary import JudgeOutcome
 from benchlab.record.atomic import write_bytes_atomic as _write_atomic
 from benchlab.record.jsonsafe import finite_or_none as _finite
 from benchlab.record.jsonsafe import json_line
@@ -105,6 +106,10 @@ def _table_rows(outcome: JudgeOutcome) -> list[dict[str, Any]]:
                     f"{weight:.4f}",
                 )
             )
+        for turn, metrics in summary.turns.items():  # multi-turn studies only
+            names = [c for c, t in outcome.category_turns.items() if t == turn]
+            flips = sum(summary.position_flips[c] for c in names)
+            rows.append(_row(name, outcome.reference, f"turn {turn} (pooled)", metrics, flips, ""))
         rows.append(
             _row(
                 name,
@@ -159,6 +164,8 @@ def outcome_summary(outcome: JudgeOutcome) -> dict[str, Any]:
             "weighted_score": _metric_json(s.weighted_score),
             "weights_used": s.weights_used,
         }
+        if s.turns:  # a multi-turn study: each turn pooled over its categories
+            candidates[name]["turns"] = {str(t): m.to_json() for t, m in s.turns.items()}
     bt = None
     if outcome.bradley_terry is not None:
         bt = {
