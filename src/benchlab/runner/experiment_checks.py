@@ -21,18 +21,19 @@ if TYPE_CHECKING:
 __all__ = ["check_experiments", "local_train_size"]
 
 
-def _local_rows(source: Any) -> int | None:
+def _local_rows(source: Any, family: str) -> int | None:
     """Rows of a local file (or MMLU folder) source; None when it is not on disk."""
-    from benchlab.tasks.data_files import read_table
+    from benchlab.tasks.data_files import DATA_SUFFIXES, read_table
     from benchlab.tasks.mc_formats import read_local_table
 
     path = Path(source.path)
     if path.is_dir():
         return len(read_local_table(path, source.split)[0])
-    suffix = path.suffix.lower()
-    if not path.is_file() or suffix not in (".csv", ".tsv", ".jsonl", ".json"):
+    if not path.is_file() or path.suffix.lower() not in DATA_SUFFIXES:
         return None
-    return len(read_table(path).rows if suffix == ".tsv" else read_local_table(path)[0])
+    if family == "multiple_choice":  # its CSVs may be headerless MMLU files
+        return len(read_local_table(path, source.split)[0])
+    return len(read_table(path).rows)
 
 
 def local_train_size(task: Task) -> int | None:
@@ -40,12 +41,12 @@ def local_train_size(task: Task) -> int | None:
     options = getattr(task, "options", None)
     train = getattr(options, "train", None)
     if train is not None:
-        return _local_rows(train)
+        return _local_rows(train, task.family)
     fraction = getattr(options, "holdout_fraction", None)
     evaluation = getattr(options, "eval", None)
     if fraction is None or evaluation is None:
         return None
-    n = _local_rows(evaluation)
+    n = _local_rows(evaluation, task.family)
     return None if n is None else n - round(n * fraction)
 
 

@@ -26,7 +26,9 @@ def _config_source(spec: ModelSpec) -> str | None:
     """The folder or hub id to read the config from (None: an adapter-only folder)."""
     if spec.path.startswith("builtin:"):
         from benchlab.quickstart.resources import resolve_builtin_model
+        from benchlab.runner.quiet import quiet_libraries
 
+        quiet_libraries()  # building the tiny model once must not print progress bars
         return str(resolve_builtin_model(spec.path))
     local = Path(spec.path).expanduser()
     if local.is_dir():

@@ -55,12 +55,15 @@ def _line_of(raw: bytes, offset: int) -> int:
 
 
 def _looks_utf16(raw: bytes) -> bool:
-    """NUL bytes on every other position, as in ASCII text saved as UTF-16 without a BOM."""
+    """Mostly NUL bytes on one parity and printable text on the other: UTF-16 without a BOM."""
     head = raw[:2000]
     if len(head) < 4:
         return False
-    even, odd = head[0::2], head[1::2]
-    return max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.3
+    for zeros, text in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
+        printable = sum(1 for b in text if 32 <= b < 127 or b in (9, 10, 13))
+        if zeros.count(0) >= 0.7 * len(zeros) and printable >= 0.9 * len(text):
+            return True
+    return False
 
 
 def read_utf8(path: Path) -> str:
@@ -168,7 +171,7 @@ def _delimited(
             if len(cells) != len(header):
                 more = "more" if len(cells) > len(header) else "fewer"
                 raise DataError(
-                    f"{path}: {place} has {len(cells)} fields, {more} than the header's "
+                    f"{path}: {place} has {len(cells)} field(s), {more} than the header's "
                     f"{len(header)}; quote values that contain {delimiter!r} or fill the row"
                 )
             rows.append(dict(zip(header, cells, strict=True)))

@@ -262,9 +262,10 @@ def parse_rows(
         try:
             items.append(parser(row, at, seed))
         except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            problem = f"no field {exc}" if isinstance(exc, KeyError) else f"malformed: {exc}"
             raise DataError(
-                f"{at}: not a {chosen!r} row (missing or malformed {exc}); fix the row, or set "
-                "the task's `format` to the one the file uses"
+                f"{at}: not a {chosen!r} row ({problem}); fix the row, or set the task's "
+                "`format` to the one the file uses"
             ) from exc
     return items
 
