@@ -234,12 +234,9 @@ CASES: list[tuple[str, Case, str]] = [
         r"e\.jsonl: line 2: label 5 .* not one of label_names",
     ),
     (
-        "mixed-types",
-        _both(
-            _task(label_names=None),
-            _eval_as("e.jsonl", _jsonl({"text": "a", "label": 1}, {"text": "b", "label": "x"})),
-        ),
-        r"e\.jsonl: line 2: field 'label' is a str but a number on line 1",
+        "float-label",
+        _eval_as("e.jsonl", _jsonl({"text": "a", "label": 1}, {"text": "b", "label": 1.0})),
+        r"e\.jsonl: line 2: label 1\.0 .* not one of label_names",
     ),
     (
         "duplicate-label-names",

@@ -17,6 +17,7 @@ from typing import Any
 
 from benchlab.backends.base import Backend
 from benchlab.backends.requests import GenerationRequest
+from benchlab.config.encoding import read_utf8
 from benchlab.errors import DataError
 from benchlab.judge.run import JudgePrompt
 
@@ -33,7 +34,7 @@ def read_records(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"file not found: {path}")
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path)
     if text.lstrip().startswith("["):
         try:
             rows = json.loads(text)

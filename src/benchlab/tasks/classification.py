@@ -25,7 +25,6 @@ from benchlab.scoring.metric import MetricResult, metric_with_ci
 from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task, TrainingPair
 from benchlab.tasks.data_checks import (
     check_columns,
-    check_consistent_types,
     check_labels,
     check_template,
     check_texts,
@@ -129,7 +128,6 @@ class ClassificationTask(Task):
                 table,
                 {f"columns.{name}": getattr(mapping, name) for name in ColumnMap.model_fields},
             )
-            check_consistent_types(table)
             check_texts(table, mapping.text, "columns.text")
             check_labels(table, mapping.label, options.label_names)
 

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_columns",
-    "check_consistent_types",
     "check_labels",
     "check_sft_rows",
     "check_shot_pools",
@@ -26,14 +25,6 @@ __all__ = [
     "check_texts",
     "check_unique_names",
 ]
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    return type(value).__name__
 
 
 def check_columns(table: DataTable, wanted: dict[str, str | None]) -> None:
@@ -53,26 +44,6 @@ def check_columns(table: DataTable, wanted: dict[str, str | None]) -> None:
                         f"{table.path}: {table.where(index)} has no field {column!r} "
                         f"({field_name}); add it to every row"
                     )
-
-
-def check_consistent_types(table: DataTable) -> None:
-    """A JSON field holds one type in every row (a loader refuses a column that mixes them)."""
-    if table.kind not in ("jsonl", "json"):
-        return
-    first: dict[str, tuple[str, int]] = {}
-    for index, row in enumerate(table.rows):
-        for key, value in row.items():
-            if value is None:
-                continue
-            kind = _kind(value)
-            if key not in first:
-                first[key] = (kind, index)
-            elif first[key][0] != kind:
-                seen, at = first[key]
-                raise DataError(
-                    f"{table.path}: {table.where(index)}: field {key!r} is a {kind} but a "
-                    f"{seen} on {table.where(at)}; use one type for the field in every row"
-                )
 
 
 def check_texts(table: DataTable, column: str, field_name: str) -> None:

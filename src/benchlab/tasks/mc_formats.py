@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from benchlab.config.encoding import read_utf8
 from benchlab.errors import DataError
-from benchlab.tasks.data_files import read_table, read_utf8
+from benchlab.tasks.data_files import read_table
 
 __all__ = [
     "ChoiceItem",
