@@ -239,6 +239,25 @@ CASES: list[tuple[str, Case, str]] = [
         r"e\.jsonl: line 2: label 1\.0 .* not one of label_names",
     ),
     (
+        "train-label-not-in-eval",
+        _both(
+            _task(label_names=None),
+            lambda s: s.files.update({"data/train.csv": TRAIN + "so-so,neutral\n"}),
+        ),
+        r"train\.csv: line 8 \(data row 7\): label 'neutral' .* not one of the eval split's "
+        r"labels \['negative', 'positive'\]",
+    ),
+    (
+        "verbalizers-per-label",
+        _task(label_names=None, verbalizers=["bad", "ok", "good"]),
+        r"verbalizers has 3 entries but the eval split has 2 labels",
+    ),
+    (
+        "holdout-leaves-no-eval",
+        _task(train=None, holdout_fraction=0.1),
+        r"eval\.csv: holdout_fraction 0\.1 of 4 rows leaves 4 train and 0 eval rows",
+    ),
+    (
         "duplicate-label-names",
         _task(label_names=["negative", "positive", "positive"]),
         r"tasks\[0\] \(reviews\): label_names repeats \['positive'\]",

@@ -29,8 +29,10 @@ from benchlab.tasks.data_checks import (
     check_template,
     check_texts,
     check_unique_names,
+    inferred_label_names,
+    label_values,
 )
-from benchlab.tasks.data_files import read_table
+from benchlab.tasks.data_files import DataTable, read_table
 from benchlab.tasks.registry import TaskEntry, register_task
 from benchlab.tasks.sources import DataSource, check_source_path, holdout_split, load_rows
 
@@ -116,7 +118,8 @@ class ClassificationTask(Task):
             check_template(options.pair_template, ("text", "text_pair"), "pair_template")
         else:
             check_template(options.template, ("text",), "template")
-        for source in (options.train, options.eval):
+        tables = {}
+        for split, source in (("train", options.train), ("eval", options.eval)):
             if source is None:
                 continue
             check_source_path(source)
@@ -129,7 +132,36 @@ class ClassificationTask(Task):
                 {f"columns.{name}": getattr(mapping, name) for name in ColumnMap.model_fields},
             )
             check_texts(table, mapping.text, "columns.text")
-            check_labels(table, mapping.label, options.label_names)
+            check_labels(table, mapping.label, None)
+            tables[split] = table
+        if "eval" in tables:
+            self._check_label_set(tables)
+
+    def _check_label_set(self, tables: dict[str, DataTable]) -> None:
+        """Every label is a known one, verbalizers match them, and a holdout leaves both splits
+        rows (label names are inferred from the eval split as `load_split` infers them)."""
+        options, column = self.options, self.options.columns.label
+        table = tables["eval"]
+        values = label_values(table, column)
+        if options.holdout_fraction is not None:
+            rows = [{"label": v} for v in values]
+            train, evaluation = holdout_split(rows, options.holdout_fraction, options.holdout_seed)
+            if not train or not evaluation:
+                raise DataError(
+                    f"{table.path}: holdout_fraction {options.holdout_fraction} of {len(rows)} "
+                    f"rows leaves {len(train)} train and {len(evaluation)} eval rows; change "
+                    "holdout_fraction or add rows"
+                )
+            values = [row["label"] for row in evaluation]
+        names = options.label_names or inferred_label_names(values)
+        named_by = "label_names" if options.label_names else "the eval split's labels"
+        for split_table in tables.values():
+            check_labels(split_table, column, names, named_by)
+        if options.verbalizers and len(options.verbalizers) != len(names):
+            raise DataError(
+                f"verbalizers has {len(options.verbalizers)} entries but the eval split has "
+                f"{len(names)} labels {names}; give one verbalizer per label (and label_names)"
+            )
 
     def _rows(self, split: Split) -> list[dict[str, Any]]:
         options = self.options

@@ -24,6 +24,8 @@ __all__ = [
     "check_template",
     "check_texts",
     "check_unique_names",
+    "inferred_label_names",
+    "label_values",
 ]
 
 
@@ -71,10 +73,31 @@ def _label_index(value: Any, names: Sequence[str]) -> int | None:
     return index if 0 <= index < len(names) else None
 
 
-def check_labels(table: DataTable, column: str, names: Sequence[str] | None) -> None:
-    """Every label is present and, when label names are given, one of them (or an index)."""
-    for index, row in enumerate(table.rows):
-        value = row.get(column)
+def label_values(table: DataTable, column: str) -> list[Any]:
+    """A file's labels as the loader types them: a CSV column of integers becomes integers."""
+    values = [row.get(column) for row in table.rows]
+    if table.kind in ("csv", "tsv") and all(
+        isinstance(v, str) and v.strip().lstrip("-").isdigit() for v in values
+    ):
+        return [int(v) for v in values]
+    return values
+
+
+def inferred_label_names(values: Sequence[Any]) -> list[str]:
+    """Label names as the task infers them without `label_names`: 0..max for integer labels,
+    else the distinct values sorted as text."""
+    distinct = sorted(set(values), key=str)
+    if distinct and all(isinstance(v, int) and not isinstance(v, bool) for v in distinct):
+        return [str(v) for v in range(max(distinct) + 1)]
+    return [str(v) for v in distinct]
+
+
+def check_labels(
+    table: DataTable, column: str, names: Sequence[str] | None, named_by: str = "label_names"
+) -> None:
+    """Every label is present and, when names are known, one of them (or an index)."""
+    values = label_values(table, column)
+    for index, value in enumerate(values):
         if value is None or (isinstance(value, str) and not value.strip()):
             raise DataError(
                 f"{table.path}: {table.where(index)}: empty label in column {column!r}; "
@@ -83,8 +106,8 @@ def check_labels(table: DataTable, column: str, names: Sequence[str] | None) -> 
         if names is not None and _label_index(value, names) is None:
             raise DataError(
                 f"{table.path}: {table.where(index)}: label {value!r} in column {column!r} is "
-                f"not one of label_names {list(names)} (or an index below {len(names)}); fix "
-                "the row or label_names"
+                f"not one of {named_by} {list(names)} (or an index below {len(names)}); fix "
+                "the row, or set label_names to every label"
             )
 
 
