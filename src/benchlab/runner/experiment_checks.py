@@ -77,7 +77,8 @@ def _check_lora_targets(path: Path, config: BenchConfig, experiments: Sequence[E
     for spec in experiments:
         targets = spec.mode.options.get("target_modules")
         key = (spec.model.name, spec.mode.name)
-        if not isinstance(targets, list) or key in checked:
+        full_weights = spec.mode.options.get("peft") == "full"  # SFT without an adapter
+        if not isinstance(targets, list) or full_weights or key in checked:
             continue
         checked.add(key)
         modules = model_modules(spec.model)

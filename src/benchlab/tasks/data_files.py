@@ -29,6 +29,9 @@ DATA_SUFFIXES: dict[str, Literal["csv", "tsv", "jsonl", "json"]] = {
 }
 
 
+_LONGEST_FIELD = 1 << 30
+
+
 @dataclass(frozen=True)
 class DataTable:
     """The rows of one file, its column names and, per row, the 1-based line or item it is on."""
@@ -93,6 +96,7 @@ def _delimited(
     path: Path, text: str, delimiter: str
 ) -> tuple[list[str], list[dict[str, Any]], list[int]]:
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    csv.field_size_limit(max(csv.field_size_limit(), _LONGEST_FIELD))  # long documents are fine
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
     try:
         header = next(reader, None)
@@ -141,13 +145,14 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
 
 
 _CACHE: dict[tuple[str, int, int], DataTable] = {}
+_CACHED_FILES = 8
 
 
 def read_table(path: str | Path) -> DataTable:
     """Every row of a local .csv / .tsv / .jsonl / .json file, checked; empty files refused.
 
     Reads are cached by path, size and modification time, so validating a config and then
-    counting its rows reads each file once.
+    counting its rows reads each file once (the last few files only).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -176,5 +181,7 @@ def read_table(path: str | Path) -> DataTable:
             raise DataError(f"{path}: no data rows (only blank lines or an empty array)")
         header = _columns(rows)
     table = DataTable(path, kind, tuple(header), tuple(rows), tuple(places))
+    while len(_CACHE) >= _CACHED_FILES:
+        del _CACHE[next(iter(_CACHE))]
     _CACHE[key] = table
     return table
