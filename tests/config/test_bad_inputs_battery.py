@@ -269,6 +269,11 @@ CASES: list[tuple[str, Case, str]] = [
     ),
     # -- templates
     ("template-typo", _task(template="Review: {txt}\n"), r"template .* unknown field \{txt\}"),
+    (
+        "template-names-the-column",
+        _task(columns={"text": "review", "label": "label"}, template="{review}"),
+        r"template '\{review\}' names the column \{review\}; write \{text\}",
+    ),
     ("template-open-brace", _task(template="Review: {text"), r"template .* not a valid template"),
     ("template-stray-brace", _task(template="{text} }"), r"template .* not a valid template"),
     ("template-positional", _task(template="Review: {}"), r"template .* positional field"),

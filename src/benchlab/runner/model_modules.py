@@ -6,6 +6,7 @@ or allocated, and a 7B model's names come back in about a second.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,11 +39,17 @@ def _config_source(spec: ModelSpec) -> str | None:
 
 def model_modules(spec: ModelSpec) -> ModelModules | None:
     """The model's module names, or None when its config is not available here."""
+    # torchao, imported along with transformers' quantizers, warns through torch's pytree
+    # logger on import; validation prints one line, so that notice is kept out
+    logging.getLogger("torch.utils._pytree").setLevel(logging.ERROR)
     source = _config_source(spec)
     if source is None:
         return None
+    import transformers
     from accelerate import init_empty_weights
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
+
+    transformers.logging.set_verbosity_error()  # no config notices around the one-line answer
 
     try:
         config = AutoConfig.from_pretrained(  # a hub id: only a cached config, no network wait

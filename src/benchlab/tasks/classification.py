@@ -114,10 +114,13 @@ class ClassificationTask(Task):
         options = self.options
         check_unique_names(options.label_names, "label_names")
         check_unique_names(options.verbalizers, "verbalizers")
-        if options.columns.text_pair:
-            check_template(options.pair_template, ("text", "text_pair"), "pair_template")
+        mapping = options.columns
+        aliases = {mapping.text: "text"}
+        if mapping.text_pair:
+            aliases[mapping.text_pair] = "text_pair"
+            check_template(options.pair_template, ("text", "text_pair"), "pair_template", aliases)
         else:
-            check_template(options.template, ("text",), "template")
+            check_template(options.template, ("text",), "template", aliases)
         tables = {}
         for split, source in (("train", options.train), ("eval", options.eval)):
             if source is None:
@@ -126,7 +129,6 @@ class ClassificationTask(Task):
             if not source.is_local:
                 continue
             table = read_table(source.path)
-            mapping = options.columns
             check_columns(
                 table,
                 {f"columns.{name}": getattr(mapping, name) for name in ColumnMap.model_fields},

@@ -6,7 +6,7 @@ Each raises a DataError naming the file, the 1-based line (or the option) and th
 from __future__ import annotations
 
 import string
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from benchlab.errors import DataError
@@ -123,8 +123,17 @@ def check_unique_names(values: Sequence[str] | None, field_name: str) -> None:
         )
 
 
-def check_template(template: str, fields: Collection[str], field_name: str) -> None:
-    """A template formats against the fields it will be given; braces are balanced."""
+def check_template(
+    template: str,
+    fields: Collection[str],
+    field_name: str,
+    aliases: Mapping[str, str] | None = None,
+) -> None:
+    """A template formats against the fields it will be given; braces are balanced.
+
+    `aliases` maps a data column to the field it fills (`review` -> `text`), so a template that
+    names the column is told which field to write instead.
+    """
     allowed = sorted(fields)
     shown = ", ".join("{" + f + "}" for f in allowed)
     try:
@@ -142,6 +151,11 @@ def check_template(template: str, fields: Collection[str], field_name: str) -> N
                 f"{field_name} {template!r} has a positional field {{{name}}}; name it: {shown}"
             )
         base = name.split(".")[0].split("[")[0]
+        if base not in fields and aliases and base in aliases:
+            raise DataError(
+                f"{field_name} {template!r} names the column {{{base}}}; write "
+                f"{{{aliases[base]}}}, the field that column fills"
+            )
         if base not in fields:
             raise DataError(
                 f"{field_name} {template!r} uses unknown field {{{name}}}; the fields are "
