@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -114,10 +115,16 @@ def test_same_config_and_seed_give_identical_predictions(
 def test_a_failing_experiment_is_recorded_and_the_rest_go_on(tmp_path: Path) -> None:
     path = write_config(tmp_path / "c.yaml")
     data = yaml.safe_load(path.read_text())
-    data["modes"][3]["target_modules"] = ["no_such_module"]
     data["matrix"] = {"include": [{"modes": ["lora", "zero-shot"]}]}
     path.write_text(yaml.safe_dump(data))
-    summary = run_plan(load_plan(path), tmp_path / "run")
+    # validate refuses unknown LoRA targets, so the plan is broken after it to fail at run time
+    plan = load_plan(path)
+    broken = {"target_modules": ["no_such_module"]}
+    experiments = [
+        replace(s, mode=s.mode.model_copy(update=broken)) if s.mode.name == "lora" else s
+        for s in plan.experiments
+    ]
+    summary = run_plan(replace(plan, experiments=experiments), tmp_path / "run")
     assert summary.states == {
         "tiny-llama_sentiment_zero-shot": "complete",
         "tiny-llama_sentiment_lora": "failed",

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from benchlab.backends.base import Backend
+from benchlab.config.encoding import read_utf8
 from benchlab.errors import ConfigError, DataError
 from benchlab.judge.records import JudgePrompt
 from benchlab.requests import GenerationRequest
@@ -46,7 +47,7 @@ def read_records(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"file not found: {path}")
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path)
     if text.lstrip().startswith("["):
         try:
             rows = json.loads(text)

@@ -2,7 +2,9 @@
 
 `benchlab validate` and `benchlab run` both call `load_plan` before anything is written, so
 every check that needs no model weights happens here: built-in names, task and mode options,
-matrix rules that name nothing or select nothing, and task/mode pairs that cannot run.
+every local data file read in full, matrix rules that name nothing or select nothing, task/mode
+pairs that cannot run, few-shot k against the train rows and LoRA targets against the model's
+module names (from its config alone).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from benchlab.config.matrix_checks import check_rule_names, check_rules_select
 from benchlab.config.plan import ExperimentSpec, expand_matrix
 from benchlab.config.schema import BenchConfig, ModelSpec, ModeSpec, TaskSpec
 from benchlab.errors import BenchlabError, ConfigError
+from benchlab.runner.experiment_checks import check_experiments
 
 if TYPE_CHECKING:
     from benchlab.methods.base import Method
@@ -201,4 +204,11 @@ def load_plan(path: str | Path, profile: str | None = None) -> Plan:
             "modes fit model kinds: encoders fine-tune, causal models prompt or adapt, and that "
             "modes which train or show demonstrations get tasks with a train split)"
         )
+    check_experiments(
+        path,
+        config,
+        experiments,
+        tasks={spec.name: task for spec, task in zip(config.tasks, tasks, strict=True)},
+        methods={spec.name: method for spec, method in zip(config.modes, methods, strict=True)},
+    )
     return Plan(path=path, config=config, profile=chosen, experiments=experiments)

@@ -23,8 +23,18 @@ from benchlab.requests import (
 from benchlab.scoring.classification import classification_metrics
 from benchlab.scoring.metric import MetricResult, metric_with_ci
 from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task, TrainingPair
+from benchlab.tasks.data_checks import (
+    check_columns,
+    check_labels,
+    check_template,
+    check_texts,
+    check_unique_names,
+    inferred_label_names,
+    label_values,
+)
+from benchlab.tasks.data_files import DataTable, read_table
 from benchlab.tasks.registry import TaskEntry, register_task
-from benchlab.tasks.sources import DataSource, holdout_split, load_rows, read_columns
+from benchlab.tasks.sources import DataSource, check_source_path, holdout_split, load_rows
 
 __all__ = ["ClassificationOptions", "ClassificationTask", "ColumnMap"]
 
@@ -100,19 +110,60 @@ class ClassificationTask(Task):
         return list(self.options.verbalizers or self.label_names)
 
     def validate(self) -> None:
-        """Local files exist and have the mapped columns."""
-        for source in (self.options.train, self.options.eval):
-            if source is None or not source.is_local:
+        """Options agree with each other; local files are read fully and every row checked."""
+        options = self.options
+        check_unique_names(options.label_names, "label_names")
+        check_unique_names(options.verbalizers, "verbalizers")
+        mapping = options.columns
+        aliases = {mapping.text: "text"}
+        if mapping.text_pair:
+            aliases[mapping.text_pair] = "text_pair"
+            check_template(options.pair_template, ("text", "text_pair"), "pair_template", aliases)
+        else:
+            check_template(options.template, ("text",), "template", aliases)
+        tables = {}
+        for split, source in (("train", options.train), ("eval", options.eval)):
+            if source is None:
                 continue
-            columns = read_columns(source)
-            mapping = self.options.columns
-            for field_name in ("text", "text_pair", "label", "id"):
-                column = getattr(mapping, field_name)
-                if column is not None and column not in columns:
-                    raise DataError(
-                        f"{source.path}: columns.{field_name} is {column!r} but the file has "
-                        f"columns {columns}"
-                    )
+            check_source_path(source)
+            if not source.is_local:
+                continue
+            table = read_table(source.path)
+            check_columns(
+                table,
+                {f"columns.{name}": getattr(mapping, name) for name in ColumnMap.model_fields},
+            )
+            check_texts(table, mapping.text, "columns.text")
+            check_labels(table, mapping.label, None)
+            tables[split] = table
+        if "eval" in tables:
+            self._check_label_set(tables)
+
+    def _check_label_set(self, tables: dict[str, DataTable]) -> None:
+        """Every label is a known one, verbalizers match them, and a holdout leaves both splits
+        rows (label names are inferred from the eval split as `load_split` infers them)."""
+        options, column = self.options, self.options.columns.label
+        table = tables["eval"]
+        values = label_values(table, column)
+        if options.holdout_fraction is not None:
+            rows = [{"label": v} for v in values]
+            train, evaluation = holdout_split(rows, options.holdout_fraction, options.holdout_seed)
+            if not train or not evaluation:
+                raise DataError(
+                    f"{table.path}: holdout_fraction {options.holdout_fraction} of {len(rows)} "
+                    f"rows leaves {len(train)} train and {len(evaluation)} eval rows; change "
+                    "holdout_fraction or add rows"
+                )
+            values = [row["label"] for row in evaluation]
+        names = options.label_names or inferred_label_names(values)
+        named_by = "label_names" if options.label_names else "the eval split's labels"
+        for split_table in tables.values():
+            check_labels(split_table, column, names, named_by)
+        if options.verbalizers and len(options.verbalizers) != len(names):
+            raise DataError(
+                f"verbalizers has {len(options.verbalizers)} entries but the eval split has "
+                f"{len(names)} labels {names}; give one verbalizer per label (and label_names)"
+            )
 
     def _rows(self, split: Split) -> list[dict[str, Any]]:
         options = self.options
@@ -166,12 +217,14 @@ class ClassificationTask(Task):
         for i, row in enumerate(rows):
             text = row.get(columns.text)
             if text is None:
-                raise DataError(f"{source.path}: row {i} has no text in column {columns.text!r}")
+                raise DataError(
+                    f"{source.path}: data row {i + 1} has no text in column {columns.text!r}"
+                )
             data = {"text": str(text)}
             if columns.text_pair:
                 data["text_pair"] = str(row.get(columns.text_pair) or "")
             example_id = str(row[columns.id]) if columns.id else f"{split}-{i}"
-            gold = self._label_index(row[columns.label], f"{source.path} row {i}")
+            gold = self._label_index(row[columns.label], f"{source.path} data row {i + 1}")
             examples.append(Example(id=example_id, data=data, gold=gold))
         return examples
 

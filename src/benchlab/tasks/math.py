@@ -25,9 +25,9 @@ from benchlab.scoring.extraction import (
 )
 from benchlab.scoring.metric import MetricResult, metric_with_ci
 from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task, TrainingPair
-from benchlab.tasks.mc_formats import read_local_rows
+from benchlab.tasks.mc_formats import read_local_rows, read_local_table
 from benchlab.tasks.registry import TaskEntry, register_task
-from benchlab.tasks.sources import DataSource, load_rows
+from benchlab.tasks.sources import DataSource, check_source_path, load_rows
 
 __all__ = ["COT_EXEMPLARS", "GSM8KOptions", "GSM8KTask", "final_answer", "rationale"]
 
@@ -139,10 +139,36 @@ class GSM8KTask(Task):
         self._splits: dict[str, list[Example]] = {}
 
     def validate(self) -> None:
-        """Local sources exist."""
-        for source in (self.options.eval, self.options.train):
-            if source is not None and source.is_local and not Path(source.path).is_file():
-                raise DataError(f"task {self.name!r}: data file not found: {source.path}")
+        """Local files are read fully, every row has a question and an answer, shots fit."""
+        options, sizes = self.options, {}
+        for split, source in (("eval", options.eval), ("train", options.train)):
+            if source is None:
+                continue
+            check_source_path(source)
+            if not source.is_local:
+                continue
+            rows, places = read_local_table(Path(source.path))
+            for row, place in zip(rows, places, strict=True):
+                for key in ("question", "answer"):
+                    value = row.get(key)
+                    if value is None or not str(value).strip():
+                        shown = "no" if key not in row else "an empty"
+                        raise DataError(
+                            f"{source.path}: {place} has {shown} {key!r} field; every row "
+                            "needs 'question' and 'answer' (fill it in or remove the row)"
+                        )
+            sizes[split] = len(rows)
+        k = options.num_fewshot
+        if options.prompt == "cot8" and k > len(COT_EXEMPLARS):
+            raise DataError(
+                f"num_fewshot is {k} but the cot8 prompt has {len(COT_EXEMPLARS)} exemplars; "
+                "lower num_fewshot or use prompt: sampled with a train split"
+            )
+        if options.prompt == "sampled" and k and "train" in sizes and k > sizes["train"]:
+            raise DataError(
+                f"{options.train.path}: num_fewshot is {k} but the train file has only "
+                f"{sizes['train']} rows; lower num_fewshot or add rows"
+            )
 
     def load_split(self, split: Split) -> list[Example]:
         """Problems with their worked solutions; the gold is the final number."""
@@ -155,7 +181,9 @@ class GSM8KTask(Task):
         examples = []
         for i, row in enumerate(rows):
             if "question" not in row or "answer" not in row:
-                raise DataError(f"{source.path} row {i}: needs 'question' and 'answer' fields")
+                raise DataError(
+                    f"{source.path} data row {i + 1}: needs 'question' and 'answer' fields"
+                )
             solution = str(row["answer"])
             data = {"question": str(row["question"]), "solution": solution}
             examples.append(Example(f"{split}-{i}", data, final_answer(solution)))

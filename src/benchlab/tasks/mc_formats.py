@@ -9,6 +9,7 @@ up as the same item, so prompts and scoring never depend on where the data came 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
 import re
@@ -17,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from benchlab.config.encoding import read_utf8
 from benchlab.errors import DataError
+from benchlab.tasks.data_files import read_table
 
 __all__ = [
     "ChoiceItem",
@@ -26,6 +29,7 @@ __all__ = [
     "detect_format",
     "parse_rows",
     "read_local_rows",
+    "read_local_table",
 ]
 
 RowFormat = Literal[
@@ -180,6 +184,8 @@ def _custom(row: Mapping[str, Any], where: str, seed: int) -> ChoiceItem:
     if choices_value is None:
         letters = [k for k in "ABCDEFGHIJ" if row.get(k) not in (None, "")]
         choices_value = [row[k] for k in letters]
+    if "question" in row and (row["question"] is None or not str(row["question"]).strip()):
+        raise DataError(f"{where}: empty question; fill it in or remove the row")
     if not choices_value or "question" not in row or "answer" not in row:
         raise DataError(
             f"{where}: a custom multiple-choice row needs 'question', 'choices' (a list, or "
@@ -237,30 +243,68 @@ def detect_format(row: Mapping[str, Any]) -> str:
 
 
 def parse_rows(
-    rows: Sequence[Mapping[str, Any]], row_format: str, where: str, seed: int = 0
+    rows: Sequence[Mapping[str, Any]],
+    row_format: str,
+    where: str,
+    seed: int = 0,
+    places: Sequence[str] | None = None,
 ) -> list[ChoiceItem]:
-    """Parse rows of one format ("auto" detects it from the first row)."""
+    """Parse rows of one format ("auto" detects it from the first row).
+
+    `places` says where each row is in its file ("line 12"); by default "data row N", 1-based.
+    """
     if not rows:
         return []
     chosen = detect_format(rows[0]) if row_format == "auto" else row_format
     parser = _PARSERS[chosen]
-    return [parser(row, f"{where} row {i}", seed) for i, row in enumerate(rows)]
+    items = []
+    for i, row in enumerate(rows):
+        at = f"{where} {places[i] if places else f'data row {i + 1}'}"
+        try:
+            items.append(parser(row, at, seed))
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            problem = f"no field {exc}" if isinstance(exc, KeyError) else f"malformed: {exc}"
+            raise DataError(
+                f"{at}: not a {chosen!r} row ({problem}); fix the row, or set the task's "
+                "`format` to the one the file uses"
+            ) from exc
+    return items
 
 
 _MMLU_COLUMNS = ("question", "A", "B", "C", "D", "answer")
+#: Rows of a local file, and where each one is in it ("line 12", "item 3").
+LocalRows = tuple[list[dict[str, Any]], list[str]]
 
 
-def _mmlu_csv_rows(path: Path, subject: str) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [
-            {**dict(zip(_MMLU_COLUMNS, row, strict=True)), "subject": subject}
-            for row in csv.reader(handle)
-            if row
-        ]
+def _mmlu_csv_rows(path: Path, subject: str, label: str = "") -> LocalRows:
+    """A headerless MMLU CSV (question, A, B, C, D, answer), one subject per file."""
+    reader = csv.reader(io.StringIO(read_utf8(path), newline=""))
+    rows, places = [], []
+    start = 1
+    try:
+        for cells in reader:
+            if cells:
+                if len(cells) != len(_MMLU_COLUMNS):
+                    raise DataError(
+                        f"{path}: line {start} has {len(cells)} fields; a headerless MMLU CSV "
+                        "row is question,A,B,C,D,answer (or add a header with a 'question' column)"
+                    )
+                rows.append({**dict(zip(_MMLU_COLUMNS, cells, strict=True)), "subject": subject})
+                places.append(f"{label}line {start}")
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataError(f"{path}: line {reader.line_num}: malformed CSV ({exc})") from None
+    return rows, places
 
 
-def read_local_rows(path: Path, split: str = "test") -> list[dict[str, Any]]:
-    """Rows of a local JSON array, JSONL or CSV file, or an MMLU-style folder of split CSVs.
+def _table_rows(path: Path) -> LocalRows:
+    table = read_table(path)
+    return list(table.rows), [table.where(i) for i in range(len(table.rows))]
+
+
+def read_local_table(path: Path, split: str = "test") -> LocalRows:
+    """Rows of a local JSON array, JSONL or CSV file, or an MMLU-style folder of split CSVs,
+    each with where it is in its file.
 
     For a folder, `split` picks `<folder>/<split>/<subject>_<split>.csv` (the authors' layout);
     the subject is taken from each file name. CSV values stay strings (no type guessing).
@@ -271,25 +315,29 @@ def read_local_rows(path: Path, split: str = "test") -> list[dict[str, Any]]:
         if not files:
             raise DataError(f"{path}: no {split}/*_{split}.csv files (the MMLU folder layout)")
         rows: list[dict[str, Any]] = []
+        places: list[str] = []
         for file in files:
-            rows.extend(_mmlu_csv_rows(file, file.name.removesuffix(f"_{split}.csv")))
-        return rows
+            subject = file.name.removesuffix(f"_{split}.csv")
+            more, where = _mmlu_csv_rows(file, subject, f"({split}/{file.name}) ")
+            rows.extend(more)
+            places.extend(where)
+        return rows, places
     if not path.is_file():
         raise DataError(f"data file not found: {path} (check the task's path)")
     suffix = path.suffix.lower()
-    text = path.read_text(encoding="utf-8")
-    if suffix == ".json":
-        data = json.loads(text)
-        if not isinstance(data, list):
-            raise DataError(f"{path}: expected a JSON array of objects")
-        return data
-    if suffix == ".jsonl":
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    if suffix in (".json", ".jsonl"):
+        return _table_rows(path)
     if suffix == ".csv":
-        with path.open(encoding="utf-8", newline="") as handle:
-            header = next(csv.reader(handle), [])
-            handle.seek(0)
-            if "question" in (column.strip().lower() for column in header):
-                return [dict(row) for row in csv.DictReader(handle)]
+        header = next(csv.reader(io.StringIO(read_utf8(path), newline="")), [])
+        if "question" in (column.strip().lower() for column in header):
+            return _table_rows(path)
         return _mmlu_csv_rows(path, re.sub(r"_(test|dev|val)$", "", path.stem))
-    raise DataError(f"{path}: unsupported file type {suffix!r} (use .json, .jsonl or .csv)")
+    raise DataError(
+        f"{path}: unsupported file type {suffix or '(no extension)'!r}; save the data as .json, "
+        ".jsonl or .csv"
+    )
+
+
+def read_local_rows(path: Path, split: str = "test") -> list[dict[str, Any]]:
+    """Rows of a local file or MMLU folder (see `read_local_table`), without their places."""
+    return read_local_table(path, split)[0]

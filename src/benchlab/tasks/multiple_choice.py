@@ -30,7 +30,8 @@ from benchlab.tasks.base import (
     Task,
     TrainingPair,
 )
-from benchlab.tasks.mc_formats import ChoiceItem, RowFormat, parse_rows, read_local_rows
+from benchlab.tasks.data_checks import check_shot_pools
+from benchlab.tasks.mc_formats import ChoiceItem, RowFormat, parse_rows, read_local_table
 from benchlab.tasks.mc_metrics import choice_metrics
 from benchlab.tasks.mc_prompts import (
     LETTERS,
@@ -43,7 +44,7 @@ from benchlab.tasks.mc_prompts import (
     shot_block,
 )
 from benchlab.tasks.registry import TaskEntry, register_task
-from benchlab.tasks.sources import DataSource, load_rows
+from benchlab.tasks.sources import DataSource, check_source_path, load_rows
 
 __all__ = ["MultipleChoiceOptions", "MultipleChoiceTask", "build_multiple_choice", "preset"]
 
@@ -113,10 +114,36 @@ class MultipleChoiceTask(Task):
         self._splits: dict[str, list[Example]] = {}
 
     def validate(self) -> None:
-        """Local sources exist."""
-        for source in (self.options.eval, self.options.train):
-            if source is not None and _is_local(source) and not Path(source.path).exists():
+        """Local files are read and every row parsed; fixed shots fit the train items."""
+        items: dict[str, list[ChoiceItem]] = {}
+        for split, source in (("eval", self.options.eval), ("train", self.options.train)):
+            if source is None:
+                continue
+            check_source_path(source)
+            if not _is_local(source):
+                continue
+            if not Path(source.path).exists():
                 raise DataError(f"task {self.name!r}: data not found: {source.path}")
+            rows, places = read_local_table(Path(source.path), source.split)
+            parsed = self._wanted(
+                parse_rows(
+                    rows, self.options.format, source.path, self.options.shuffle_seed, places
+                )
+            )
+            if not parsed:
+                raise DataError(f"{source.path}: no items (check `subjects` and the file)")
+            items[split] = parsed
+        n = self.options.num_fewshot
+        if n and self.options.train is None:
+            raise DataError(f"num_fewshot is {n} but the task has no `train` to take shots from")
+        if n and "train" in items:
+            check_shot_pools(n, items["train"], items.get("eval"), self.options.train)
+
+    def _wanted(self, items: list[ChoiceItem]) -> list[ChoiceItem]:
+        if self.options.subjects is None:
+            return items
+        wanted = set(self.options.subjects)
+        return [item for item in items if item.subject in wanted]
 
     def _source(self, split: Split) -> DataSource:
         if split == "eval":
@@ -134,13 +161,12 @@ class MultipleChoiceTask(Task):
             return self._splits[split]
         source = self._source(split)
         if _is_local(source):
-            rows = read_local_rows(Path(source.path), source.split)
+            rows, places = read_local_table(Path(source.path), source.split)
         else:
-            rows = load_rows(source)
-        items = parse_rows(rows, self.options.format, source.path, self.options.shuffle_seed)
-        if self.options.subjects is not None:
-            wanted = set(self.options.subjects)
-            items = [item for item in items if item.subject in wanted]
+            rows, places = load_rows(source), None
+        items = self._wanted(
+            parse_rows(rows, self.options.format, source.path, self.options.shuffle_seed, places)
+        )
         examples, seen = [], set()
         for i, item in enumerate(items):
             example_id = item.id if item.id and item.id not in seen else f"{split}-{i}"

@@ -162,6 +162,7 @@ class PairwiseJudgeTask(Task):
         for file in files:
             if not Path(file).is_file():
                 raise DataError(f"file not found: {file}")
+            read_records(file)  # read in full now: encoding and JSON errors, by line
         for template in (self.options.judge.template, self.options.judge.reference_template):
             if template is not None:
                 load_template(template)

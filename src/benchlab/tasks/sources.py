@@ -6,7 +6,6 @@ Both go through `datasets.load_dataset`, so hub ids and local paths share one co
 from __future__ import annotations
 
 import csv
-import json
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,10 +14,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from benchlab.errors import DataError
+from benchlab.tasks.data_files import read_table
 
-__all__ = ["DataSource", "holdout_split", "load_rows", "read_columns"]
+__all__ = ["DataSource", "check_source_path", "holdout_split", "load_rows"]
 
 _LOCAL_BUILDERS = {".csv": "csv", ".tsv": "csv", ".jsonl": "json", ".json": "json"}
+#: Extensions of files a user may point a task at by mistake (never hub dataset ids).
+_OTHER_FILE_SUFFIXES = frozenset(
+    {".txt", ".parquet", ".xlsx", ".xls", ".gz", ".zip", ".arrow", ".yaml", ".yml", ".md"}
+)
 
 
 class DataSource(BaseModel):
@@ -45,20 +49,34 @@ def _local_builder(path: Path) -> tuple[str, dict[str, Any]]:
     return _LOCAL_BUILDERS[suffix], {}
 
 
-def read_columns(source: DataSource) -> list[str]:
-    """Column names of a local file, read cheaply for validation before a run starts."""
+def check_source_path(source: DataSource) -> None:
+    """A path that is a file on disk, or has a file's extension, must be a readable data file.
+
+    Without this, `data/train.txt` would be taken for a hub dataset id and fail later with a
+    message that names neither the file nor the fix.
+    """
     path = Path(source.path)
-    if not path.is_file():
-        raise DataError(f"data file not found: {path} (check the task's path)")
-    with path.open(encoding="utf-8") as handle:
-        first = handle.readline()
-    if path.suffix.lower() in (".jsonl", ".json"):
+    suffix = path.suffix.lower()
+    if source.is_local or path.is_dir():
+        return
+    if path.is_file() or suffix in _OTHER_FILE_SUFFIXES:
+        raise DataError(
+            f"{source.path}: unsupported file type {suffix or '(no extension)'!r}; save the data "
+            "as .csv, .tsv, .jsonl or .json"
+        )
+
+
+def _refused_by_datasets(source: DataSource, exc: Exception) -> DataError:
+    """A `datasets` failure as one line naming the file: the strict reader's message if it
+    finds the defect, else the loader's own reason."""
+    if source.is_local:
         try:
-            return list(json.loads(first))
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise DataError(f"{path}: first line is not a JSON object: {exc}") from exc
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    return next(csv.reader([first], delimiter=delimiter))
+            read_table(source.path)
+        except DataError as precise:
+            return precise
+    lines = str(exc.__cause__ or exc).strip().splitlines() or [type(exc).__name__]
+    where = f"{source.path}" + (f" ({source.name})" if source.name else "")
+    return DataError(f"cannot load dataset {where} split {source.split!r}: {lines[0]}")
 
 
 def load_rows(source: DataSource) -> list[dict[str, Any]]:
@@ -80,9 +98,9 @@ def load_rows(source: DataSource) -> list[dict[str, Any]]:
             )
     except DataError:
         raise
-    except (FileNotFoundError, ValueError, ConnectionError, OSError) as exc:
-        where = f"{source.path}" + (f" ({source.name})" if source.name else "")
-        raise DataError(f"cannot load dataset {where} split {source.split!r}: {exc}") from exc
+    except (datasets.exceptions.DatasetsError, ValueError, ConnectionError, OSError) as exc:
+        # DatasetGenerationError and pyarrow's ArrowInvalid (a ValueError) never reach a user raw
+        raise _refused_by_datasets(source, exc) from exc
     return [dict(row) for row in dataset]
 
 

@@ -66,7 +66,9 @@ class MbppProblem:
 
 def _problems(source: DataSource, label: str) -> list[MbppProblem]:
     rows = load_rows(source)
-    problems = [MbppProblem.from_record(row, f"{label} row {i}") for i, row in enumerate(rows)]
+    problems = [
+        MbppProblem.from_record(row, f"{label} data row {i + 1}") for i, row in enumerate(rows)
+    ]
     seen: set[str] = set()
     for problem in problems:
         if problem.task_id in seen:
