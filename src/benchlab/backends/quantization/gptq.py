@@ -44,7 +44,7 @@ register_scheme(
         (4, 3, 2),
         _gptq,
         packages=("gptqmodel", "optimum"),
-        install="pip install 'benchlab[gptq]' on a CUDA machine",
+        install="pip install 'benchlab[gptq]'",
         gpu_only=True,
         calibrated=True,
     )

@@ -111,8 +111,11 @@ def unavailable_reason(choice: QuantChoice) -> str | None:
     scheme = scheme_table()[choice.scheme]
     missing = [p for p in scheme.packages if importlib.util.find_spec(p) is None]
     if scheme.gpu_only and not _has_gpu():
-        tail = f" and {scheme.install}" if missing else ""
-        return f"{choice.label} quantizes on a CUDA GPU only (none here){tail}"
+        tail = f", with {scheme.install}" if missing else ""
+        return (
+            f"{choice.label} quantizes on a CUDA GPU only and this machine has none; "
+            f"run this config on a GPU machine{tail}"
+        )
     if missing:
         return f"{choice.label} needs {', '.join(missing)}: {scheme.install}"
     return None
