@@ -100,6 +100,14 @@ def parse_choice(label: str, bits: int | None = None, group_size: int = 32) -> Q
     return QuantChoice(name, bits, group_size)
 
 
+def _installed(module: str) -> bool:
+    """Whether a (possibly dotted) module can be imported, without importing it."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # its parent package is missing
+        return False
+
+
 def _has_gpu() -> bool:
     import torch
 
@@ -109,7 +117,7 @@ def _has_gpu() -> bool:
 def unavailable_reason(choice: QuantChoice) -> str | None:
     """Why the scheme cannot run on this machine (missing package, no GPU), or None."""
     scheme = scheme_table()[choice.scheme]
-    missing = [p for p in scheme.packages if importlib.util.find_spec(p) is None]
+    missing = [p for p in scheme.packages if not _installed(p)]
     if scheme.gpu_only and not _has_gpu():
         tail = f", with {scheme.install}" if missing else ""
         return (
