@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchlab.runner.planning import load_plan
 from benchlab.errors import ConfigError
+from benchlab.runner.planning import load_plan
 from tests.helpers import write_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
