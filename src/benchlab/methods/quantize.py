@@ -105,9 +105,16 @@ class Quantize(Method):
         options: QuantizeOptions = self.options  # type: ignore[assignment]
         choice = options.choice()
         spec = context.spec.model
+        if spec.adapter is not None:
+            raise ConfigError(
+                f"model {spec.name!r}: a quantize mode quantizes whole weights, not a model entry "
+                "with `adapter:`; train the adapter as a base mode (base_mode: lora) or merge it"
+            )
         base = context.prepare_base()
         parent = _parent_facts(base)
-        source, parent_disk = self._parent_weights(context, base)
+        source, parent_disk, merged_bytes = self._parent_weights(context, base)
+        if merged_bytes is not None:  # the parent as it would ship: adapter merged
+            parent["memory_bytes"] = merged_bytes
         evaluation = base.eval_context if base is not None else EvalContext(seed=context.spec.seed)
         del base
         gc.collect()
@@ -162,19 +169,20 @@ class Quantize(Method):
 
     def _parent_weights(
         self, context: MethodContext, base: Prepared | None
-    ) -> tuple[Path | None, int | None]:
-        """The float weights to quantize (None: the spec's own) and their size on disk.
+    ) -> tuple[Path | None, int | None, int | None]:
+        """The float weights to quantize (None: the spec's own), their size on disk and, when
+        merged here, in memory.
 
         A base mode that changed the weights (an adapter, fine-tuning) has them merged and saved
         to a scratch folder first: quantization happens at load time, from a folder.
         """
         if base is None or base.model is None:
             location = Path(model_location(context.spec.model))
-            return None, folder_bytes(location) if location.is_dir() else None
+            return None, folder_bytes(location) if location.is_dir() else None, None
         merged = context.starting_model(base)
         folder = context.out_dir / "parent-weights"
         merged.model.save_pretrained(folder)
-        return folder, folder_bytes(folder)
+        return folder, folder_bytes(folder), model_bytes(merged.model)
 
     def _quantize(
         self, context: MethodContext, choice: QuantChoice, source: Path | None, target: Path
