@@ -11,9 +11,16 @@ import io
 from pathlib import Path
 from typing import Any
 
+from benchlab.errors import DataError
 from benchlab.record.atomic import write_bytes_atomic, write_json_atomic, write_text_atomic
-from benchlab.report.compression import EXAMPLES, CompressionRow, Flip, compression_rows
-from benchlab.report.html_page import details, image, paragraphs, table
+from benchlab.report.compression import (
+    EXAMPLES,
+    QUANTIZATION_FILE,
+    CompressionRow,
+    Flip,
+    compression_rows,
+)
+from benchlab.report.html_page import details, esc, image, paragraphs, table
 
 __all__ = ["compression_plot_png", "compression_section", "write_compression_files"]
 
@@ -75,10 +82,8 @@ def compression_plot_png(rows: list[CompressionRow]) -> bytes:
     return _png(figure)
 
 
-def write_compression_files(analysis_dir: Path, rows: list[CompressionRow]) -> bytes | None:
-    """compression.csv / .json / .png in the analysis folder; the PNG bytes (None: no variant)."""
-    if not rows:
-        return None
+def write_compression_files(analysis_dir: Path, rows: list[CompressionRow]) -> bytes:
+    """compression.csv / .json / .png in the analysis folder; the PNG bytes."""
     records = [row.to_json() for row in rows]
     buffer = io.StringIO()
     writer = csv.DictWriter(
@@ -112,11 +117,20 @@ def _flip_list(flips: list[Flip]) -> str:
 
 
 def compression_section(run_dir: Path, analysis_dir: Path) -> str:
-    """The HTML section (and its files) for a run's quantized variants; '' when there are none."""
-    rows = compression_rows(run_dir)
-    png = write_compression_files(analysis_dir, rows)
-    if png is None:
+    """The HTML section (and its files) for a run's quantized variants; '' when there are none.
+
+    A run without a quantized variant is never read here; a variant whose files cannot be read
+    gets a one-line note instead of stopping the rest of the report.
+    """
+    if not any((Path(run_dir) / "experiments").glob(f"*/{QUANTIZATION_FILE}")):
         return ""
+    try:
+        rows = compression_rows(run_dir)
+    except DataError as error:
+        return f'<h2 id="compression">Compression</h2><p class="note">{esc(error)}</p>'
+    if not rows:
+        return ""
+    png = write_compression_files(analysis_dir, rows)
     table_rows = []
     for row in rows:
         c, k = row.comparison, row.costs
