@@ -122,8 +122,13 @@ def test_verdicts_respect_the_test_and_its_power(run: Path) -> None:
     assert b.verdict.startswith("accuracy dropped 60.0 points (95% CI [")
     assert "6 right->wrong, 0 wrong->right" in b.verdict
     assert a.verdict.startswith("no detectable drop (95% CI [")
-    # n = 10: Connor's paired MDE exceeds any discordance, so no drop could be detected
-    assert a.verdict.endswith("with n = 10 no drop is detectable at 80% power")
+    # n = 10, 3 flips: at that rate Connor's MDE exceeds the rate itself, so the rate is raised
+    # to the drop: d = MDE(psi = d), in closed form d = ((z_a sqrt(n) + z_b sqrt(n + z_b^2 -
+    # z_a^2)) / (n + z_b^2))^2
+    z_a, z_b, n = 1.959964, 0.841621, 10
+    hand = ((z_a * math.sqrt(n) + z_b * math.sqrt(n + z_b**2 - z_a**2)) / (n + z_b**2)) ** 2
+    assert a.mde == pytest.approx(hand, rel=1e-4)
+    assert a.verdict.endswith(f"with n = 10 the minimum detectable drop is {hand * 100:.0f} points")
 
 
 def test_no_drop_verdict_names_the_minimum_detectable_drop(tmp_path: Path) -> None:

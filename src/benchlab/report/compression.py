@@ -185,16 +185,24 @@ def _primary(rows: list[MetricComparison]) -> MetricComparison | None:
 
 
 def _minimum_detectable_drop(comparison: MetricComparison, discordance: float) -> float:
-    """Paired MDE at the parent's accuracy: at the observed share of flipped items when that
-    gives an answer, else at the share two independent systems would disagree on (wider)."""
+    """Paired MDE (McNemar, 80% power) at the parent's accuracy and the observed flip rate.
+
+    A drop of d needs at least a share d of items to flip, so when the observed rate is too
+    small for the formula (it detects nothing below the rate itself), the rate is raised to
+    the drop: the fixed point d = MDE(discordance = d), reached from above.
+    """
     baseline = min(max(comparison.value_a, 0.01), 0.99)
+    n = comparison.n
     if discordance > 0:
-        observed = minimum_detectable_effect(
-            comparison.n, baseline, paired=True, discordance=discordance
-        )
+        observed = minimum_detectable_effect(n, baseline, paired=True, discordance=discordance)
         if math.isfinite(observed):
             return observed
-    return minimum_detectable_effect(comparison.n, baseline, paired=True)
+    drop = 1.0
+    for _ in range(60):
+        drop = minimum_detectable_effect(n, baseline, paired=True, discordance=drop)
+        if not math.isfinite(drop):
+            return math.inf
+    return drop
 
 
 def compression_rows(
