@@ -56,7 +56,8 @@ def _schemes_table():
     for column in ("name", "bits", "here", "description"):
         table.add_column(column)
     for name, scheme in sorted(scheme_table().items()):
-        reason = unavailable_reason(parse_choice(name))
+        reason = unavailable_reason(parse_choice(name), check_gpu=False)  # torch stays unloaded
+        here = reason or ("on a CUDA GPU" if scheme.gpu_only else "runs")
         bits = ", ".join(str(b) for b in scheme.bits)
-        table.add_row(name, bits, escape(reason or "runs"), escape(scheme.description))
+        table.add_row(name, bits, escape(here), escape(scheme.description))
     return table

@@ -114,11 +114,14 @@ def _has_gpu() -> bool:
     return torch.cuda.is_available()
 
 
-def unavailable_reason(choice: QuantChoice) -> str | None:
-    """Why the scheme cannot run on this machine (missing package, no GPU), or None."""
+def unavailable_reason(choice: QuantChoice, *, check_gpu: bool = True) -> str | None:
+    """Why the scheme cannot run on this machine (missing package, no GPU), or None.
+
+    `check_gpu=False` skips the GPU question (it imports torch), e.g. for `benchlab list`.
+    """
     scheme = scheme_table()[choice.scheme]
     missing = [p for p in scheme.packages if not _installed(p)]
-    if scheme.gpu_only and not _has_gpu():
+    if scheme.gpu_only and check_gpu and not _has_gpu():
         tail = f", with {scheme.install}" if missing else ""
         return (
             f"{choice.label} quantizes on a CUDA GPU only and this machine has none; "
