@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchlab.backends.loading import load_tokenizer, model_location, model_revision, torch_dtype
+from benchlab.backends.quantization.bitsandbytes import BNB_SETTINGS
 from benchlab.config.schema import ModelSpec
 from benchlab.errors import BackendUnavailableError, ConfigError
 
@@ -29,16 +31,8 @@ __all__ = [
     "with_part",
 ]
 
-#: bitsandbytes settings per `quantization:` name.
-QUANTIZATION_SCHEMES: dict[str, dict[str, Any]] = {
-    "bnb-int8": {"load_in_8bit": True},
-    "bnb-nf4": {
-        "load_in_4bit": True,
-        "bnb_4bit_quant_type": "nf4",
-        "bnb_4bit_use_double_quant": True,
-    },
-    "bnb-fp4": {"load_in_4bit": True, "bnb_4bit_quant_type": "fp4"},
-}
+#: bitsandbytes settings per `quantization:` name (every scheme: backends.quantization).
+QUANTIZATION_SCHEMES = BNB_SETTINGS
 
 
 @dataclass
@@ -77,27 +71,32 @@ def adapter_digest(folder: str | Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _quantization_config(spec: ModelSpec) -> Any:
-    if spec.quantization is None:
+def _quantization_config(spec: ModelSpec, weights: str | Path | None = None) -> Any:
+    """The load-time quantization config of `quantization:` (None for a folder saved quantized)."""
+    if spec.quantization is None or _saved_quantized(weights):
         return None
-    if spec.quantization not in QUANTIZATION_SCHEMES:
-        raise ConfigError(
-            f"model {spec.name!r}: unknown quantization {spec.quantization!r}; use one of "
-            f"{sorted(QUANTIZATION_SCHEMES)}"
-        )
-    try:
-        import bitsandbytes  # noqa: F401
-    except ImportError as exc:
-        raise BackendUnavailableError(
-            f"model {spec.name!r}: quantization {spec.quantization!r} needs bitsandbytes; "
-            "pip install bitsandbytes (or remove `quantization:`)"
-        ) from exc
-    from transformers import BitsAndBytesConfig
+    from benchlab.backends.quantization import (
+        parse_choice,
+        quantization_config,
+        unavailable_reason,
+    )
 
-    settings = dict(QUANTIZATION_SCHEMES[spec.quantization])
-    if settings.get("load_in_4bit") and spec.dtype != "auto":
-        settings["bnb_4bit_compute_dtype"] = torch_dtype(spec.dtype)
-    return BitsAndBytesConfig(**settings)
+    try:
+        choice = parse_choice(spec.quantization)
+    except ConfigError as exc:
+        raise ConfigError(f"model {spec.name!r}: {exc}") from None
+    reason = unavailable_reason(choice)
+    if reason is not None:
+        raise BackendUnavailableError(f"model {spec.name!r}: {reason} (or remove `quantization:`)")
+    return quantization_config(choice, compute_dtype=torch_dtype(spec.dtype))
+
+
+def _saved_quantized(weights: str | Path | None) -> bool:
+    """Whether a weights folder was saved already quantized (its config names the scheme)."""
+    if weights is None or not (Path(weights) / "config.json").is_file():
+        return False
+    config = json.loads((Path(weights) / "config.json").read_text(encoding="utf-8"))
+    return "quantization_config" in config
 
 
 def _placement(spec: ModelSpec, quantized: bool) -> dict[str, Any]:
@@ -124,8 +123,9 @@ def load_pretrained(
 
     location = model_location(spec)
     tokenizer = load_tokenizer(spec, location)
-    quantization = _quantization_config(spec)
-    placement = _placement(spec, quantization is not None)
+    quantization = _quantization_config(spec, weights)
+    quantized = spec.quantization is not None or "quantization_config" in kwargs
+    placement = _placement(spec, quantized or _saved_quantized(weights))
     source = str(weights) if weights is not None else location
     options = {"revision": spec.revision} if weights is None else {}
     call = {

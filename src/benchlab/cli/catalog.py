@@ -40,5 +40,24 @@ def register(app: typer.Typer) -> None:
         for name, cls in sorted(backend_types().items()):
             served = ", ".join(sorted(t.__name__ for t in cls.served_types()))
             backends.add_row(name, served, cls.description)
-        for table in (tasks, modes, backends):
+        schemes = _schemes_table()
+        for table in (tasks, modes, backends, schemes):
             console.print(table)
+
+
+def _schemes_table():
+    """Quantization schemes (`quantization:` on a model, `scheme:` of a quantize mode)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from benchlab.backends.quantization import parse_choice, scheme_table, unavailable_reason
+
+    table = Table(title="quantization schemes")
+    for column in ("name", "bits", "here", "description"):
+        table.add_column(column)
+    for name, scheme in sorted(scheme_table().items()):
+        reason = unavailable_reason(parse_choice(name), check_gpu=False)  # torch stays unloaded
+        here = reason or ("on a CUDA GPU" if scheme.gpu_only else "runs")
+        bits = ", ".join(str(b) for b in scheme.bits)
+        table.add_row(name, bits, escape(here), escape(scheme.description))
+    return table

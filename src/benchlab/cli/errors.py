@@ -24,11 +24,12 @@ def friendly_errors(command: F) -> F:
             return command(*args, **kwargs)
         except BenchlabError as error:
             from rich.console import Console
+            from rich.markup import escape
 
             from benchlab.config.secrets import redact_text
 
             Console(stderr=True, highlight=False, soft_wrap=True).print(
-                f"[bold red]error:[/bold red] {redact_text(str(error))}", markup=True
+                f"[bold red]error:[/bold red] {escape(redact_text(str(error)))}", markup=True
             )
             raise typer.Exit(2) from None
 

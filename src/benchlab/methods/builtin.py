@@ -4,5 +4,6 @@ from benchlab.methods import (  # noqa: F401
     finetune,
     lora,
     prompting,
+    quantize,
     sft,
 )

@@ -13,6 +13,7 @@ from pathlib import Path
 from benchlab.record.atomic import write_bytes_atomic, write_text_atomic
 from benchlab.record.layout import RunLayout
 from benchlab.report.analysis import analyse_run
+from benchlab.report.compression_section import compression_section
 from benchlab.report.error_analysis import refresh_error_analysis
 from benchlab.report.html_report import render_html
 from benchlab.report.plots import latency_bars_png, metric_bars_png
@@ -45,7 +46,8 @@ def build_report(run_dir: Path, baseline: str | None = None, formats: tuple[str,
     for name, png in figures.items():
         write_bytes_atomic(layout.analysis / name, png)
     write_text_atomic(layout.analysis / "summary_stats.txt", summary_text(analysis))
-    write_text_atomic(layout.analysis / "report.html", render_html(analysis, figures))
+    extra = compression_section(layout.root, layout.analysis)
+    write_text_atomic(layout.analysis / "report.html", render_html(analysis, figures, extra))
     if formats:
         write_technical_report(layout.analysis, analysis, figures, formats)
     return layout.analysis

@@ -329,8 +329,8 @@ def _provenance_section(analysis: RunAnalysis) -> str:
     return "".join(parts)
 
 
-def render_html(analysis: RunAnalysis, figures: dict[str, bytes]) -> str:
-    """The complete self-contained page."""
+def render_html(analysis: RunAnalysis, figures: dict[str, bytes], extra: str = "") -> str:
+    """The complete self-contained page (`extra`: further sections, e.g. compression)."""
     body = "".join(
         (
             _header(analysis),
@@ -338,6 +338,7 @@ def render_html(analysis: RunAnalysis, figures: dict[str, bytes]) -> str:
             _table_section(analysis),
             _plots_section(figures),
             _comparisons_section(analysis),
+            extra,
             _questions_section(analysis),
             _judge_section(analysis),
             _experiments_section(analysis),
