@@ -32,6 +32,7 @@ class KTO(PreferenceMethod):
     options_model = KTOOptions
     fields: ClassVar[tuple[str, ...]] = UNPAIRED_FIELDS
     label = "KTO"
+    step_metrics: ClassVar[tuple[str, ...]] = ("rewards/", "logps/", "kl")
     description = "causal model + TRL KTO (lora or full) on prompt/completion/label rows"
 
     def to_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

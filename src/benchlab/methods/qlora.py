@@ -28,7 +28,9 @@ __all__ = ["QLoRA", "QLoRAOptions"]
 class QLoRAOptions(LoRAOptions):
     """LoRA's options with a 4-bit base by default, and where the adapter is evaluated."""
 
-    quantization: TrainingQuantization | None = "nf4"
+    quantization: TrainingQuantization | None = Field(
+        "nf4", validate_default=True, description="nf4: the 4-bit NF4 base (bitsandbytes)"
+    )
     evaluate_merged: bool = Field(
         False, description="evaluate the adapter merged into the full-precision base"
     )
