@@ -102,3 +102,11 @@ def test_lora_dpo_holds_one_copy_of_the_base_weights(dpo_run: Path) -> None:
     )
     assert 0 < results["training"]["trainable_percent"] < 100
     assert results["training"]["artifact"] == "adapter"
+
+
+def test_the_report_plots_the_dpo_rewards(dpo_run: Path) -> None:
+    from benchlab.report.build import build_report
+
+    html = (build_report(dpo_run) / "report.html").read_text(encoding="utf-8")
+    assert 'alt="preference rewards tiny-llama_sentiment_dpo"' in html
+    assert 'alt="preference rewards tiny-llama_sentiment_sft"' not in html
