@@ -107,6 +107,9 @@ def _run_and_report(
     from benchlab.report.build import build_report
 
     report = build_report(run_dir)
+    from benchlab.trackers import track_run
+
+    track_run(run_dir)
     console.print(summary_table(run_dir))
     console.print(f"report: {report}")
     if not summary.ok:

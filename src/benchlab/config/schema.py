@@ -173,6 +173,11 @@ class BenchConfig(_Strict):
     matrix: MatrixSpec = MatrixSpec()
     profiles: dict[str, ProfileSpec] = {"full": ProfileSpec()}
     default_profile: str = "full"
+    # Published figures shown beside measured ones (validated by benchlab.report.published).
+    published: list[dict[str, Any]] = []
+    # Experiment trackers (benchlab.trackers) and where they log; None: a store in the run dir.
+    trackers: list[str] = []
+    tracking_uri: str | None = None
 
     @model_validator(mode="after")
     def _unique_names(self) -> BenchConfig:

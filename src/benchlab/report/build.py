@@ -1,9 +1,9 @@
 """Builds a run's analysis folder from whatever experiments are complete.
 
 analysis/comparison_table.csv, accuracy_comparison.png, latency_comparison.png,
-summary_stats.txt and report.html (self-contained), and each complete experiment's
-error_analysis/ (errors.csv, confusion_matrix.png). Safe to run on a partial or failed run
-and again at any time: every file is rewritten atomically.
+summary_stats.txt and report.html (self-contained), each complete experiment's error_analysis/
+(errors.csv, confusion_matrix.png) and, with formats, technical_report.md / .html. Safe to run on
+a partial or failed run and again at any time: every file is rewritten atomically.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from benchlab.report.html_report import render_html
 from benchlab.report.plots import latency_bars_png, metric_bars_png
 from benchlab.report.summary_text import summary_text
 from benchlab.report.tables import write_comparison_csv
+from benchlab.report.technical import write_technical_report
 
 __all__ = ["build_report"]
 
 
-def build_report(run_dir: Path, baseline: str | None = None) -> Path:
-    """Write every analysis/ file for the run; return the folder."""
+def build_report(run_dir: Path, baseline: str | None = None, formats: tuple[str, ...] = ()) -> Path:
+    """Write every analysis/ file for the run (and the technical report in `formats`)."""
     layout = RunLayout(Path(run_dir))
     layout.analysis.mkdir(parents=True, exist_ok=True)
     analysis = analyse_run(layout.root, baseline)
@@ -45,4 +46,6 @@ def build_report(run_dir: Path, baseline: str | None = None) -> Path:
         write_bytes_atomic(layout.analysis / name, png)
     write_text_atomic(layout.analysis / "summary_stats.txt", summary_text(analysis))
     write_text_atomic(layout.analysis / "report.html", render_html(analysis, figures))
+    if formats:
+        write_technical_report(layout.analysis, analysis, figures, formats)
     return layout.analysis
