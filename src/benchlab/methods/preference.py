@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -20,7 +21,14 @@ from benchlab.backends.registry import build_backend, load_model
 from benchlab.backends.weights import LoadedModel, attach_adapter, with_part
 from benchlab.config.schema import ModelSpec
 from benchlab.errors import DataError
-from benchlab.methods.base import Method, MethodContext, MethodOptions, Prepared, TrainSplitUse
+from benchlab.methods.base import (
+    Method,
+    MethodContext,
+    MethodOptions,
+    Prepared,
+    TrainingRecord,
+    TrainSplitUse,
+)
 from benchlab.methods.preference_data import (
     PAIRED_FIELDS,
     drop_ties,
@@ -44,7 +52,6 @@ from benchlab.methods.training import (
     train_once,
     trl_arguments,
 )
-from benchlab.methods.training.trl_trainer import TrainingRecord
 from benchlab.tasks.base import EvalContext
 
 __all__ = ["PreferenceMethod", "PreferenceOptions", "base_weight_copies"]
@@ -129,13 +136,13 @@ class PreferenceMethod(Method):
         """Rows in the method's own format (paired rows are kept as they are)."""
         return rows
 
+    @abstractmethod
     def config_class(self) -> Any:
         """The TRL config class of the trainer."""
-        raise NotImplementedError
 
+    @abstractmethod
     def trainer_class(self) -> Any:
         """The TRL trainer class."""
-        raise NotImplementedError
 
     def loss_arguments(self) -> dict[str, Any]:
         """The method's own loss settings for its TRL config."""
