@@ -135,3 +135,17 @@ def test_history_keeps_per_step_reward_metrics() -> None:
     ]
     assert history["eval"] == [{"step": 2, "epoch": 1.0, "loss": 0.6, "rewards/margins": 0.3}]
     assert "train_metrics" not in history_of(log)  # SFT / LoRA histories are unchanged
+
+
+def test_dataset_rows_are_read_through_datasets_and_checked(tmp_path: Path) -> None:
+    from benchlab.methods.preference_data import hub_rows
+
+    folder = tmp_path / "prefs"
+    folder.mkdir()
+    write_jsonl(folder / "train.jsonl", [PAIR, {**PAIR, "chosen": " neutral"}])
+    assert hub_rows(str(folder), "train") == [PAIR, {**PAIR, "chosen": " neutral"}]
+    write_jsonl(folder / "train.jsonl", [{"prompt": "p", "chosen": "a"}])
+    with pytest.raises(DataError, match=r"row 0: missing \['rejected'\]"):
+        hub_rows(str(folder), "train")
+    with pytest.raises(DataError, match="cannot load preference dataset"):
+        hub_rows(str(tmp_path / "absent"), "train")
