@@ -14,6 +14,11 @@ from benchlab.methods.registry import build_method
         ("finetune", {}, True),
         ("sft", {}, True),
         ("sft", {"data": "rows.jsonl"}, False),  # its own file replaces the task's split
+        ("dpo", {}, True),  # preference pairs built from the task's train split
+        ("dpo", {"data": "prefs.jsonl"}, False),
+        ("dpo", {"dataset": "org/prefs"}, False),  # a hub dataset replaces it too
+        ("kto", {}, True),
+        ("qlora", {}, True),
     ],
 )
 def test_needs_train_split(method_type: str, options: dict, reads_train: bool) -> None:

@@ -46,13 +46,12 @@ def test_preference_triples_pair_gold_with_a_seeded_wrong_choice(tmp_path: Path,
 
 
 def test_tasks_without_preferences_say_so(tmp_path: Path) -> None:
-    rows = [{"id": str(i), "text": f"text {i}", "label": i % 2} for i in range(4)]
-    data = write_jsonl(tmp_path / "s.jsonl", rows)
-    task = build_task(
-        "classification",
-        "s",
-        {"train": str(data), "eval": str(data), "label_names": ["negative", "positive"]},
-    )
+    rows = [
+        {"question": f"{i} + {i}?", "answer": f"{i} + {i} = {2 * i}\n#### {2 * i}"}
+        for i in range(4)
+    ]
+    data = write_jsonl(tmp_path / "g.jsonl", rows)
+    task = build_task("gsm8k", "g", {"train": str(data), "eval": str(data)})
     with pytest.raises(NotImplementedError, match="cannot build preference pairs"):
         task.training_data("preference", task.load_split("train")[:2])
 

@@ -15,6 +15,7 @@ from benchlab.backends.base import Backend
 from benchlab.backends.registry import build_backend, load_model
 from benchlab.backends.weights import LoadedModel
 from benchlab.config.plan import ExperimentSpec
+from benchlab.config.schema import ModelSpec
 from benchlab.progress import ProgressReporter
 from benchlab.tasks.base import EvalContext, Example, Task
 
@@ -72,19 +73,28 @@ class MethodContext:
         method = build_method(base.mode.method_type, base.mode.options)
         return method.prepare(dataclasses.replace(self, spec=base))
 
-    def starting_model(self, base: Prepared | None = None, **options: Any) -> LoadedModel:
+    def starting_model(
+        self, base: Prepared | None = None, *, spec: ModelSpec | None = None, **options: Any
+    ) -> LoadedModel:
         """The weights a training method starts from: its base mode's model, or the spec's.
 
         `base` is the already prepared base (from `prepare_base`). A base's adapter is merged
         into its weights first, so a new adapter (or a quantized copy) builds on what the base
         produced, not on a stack of adapters. A prompting base has no weights of its own.
+        `spec` is the model entry to load with (default the experiment's), e.g. a quantized one:
+        weights in memory cannot be quantized in place, so a base's are saved and loaded again.
         """
+        spec = spec or self.spec.model
         if base is None or base.model is None:
-            return load_model(self.spec.model, **options)
+            return load_model(spec, **options)
         loaded = base.model
         if hasattr(loaded.model, "merge_and_unload"):
             loaded = dataclasses.replace(loaded, model=loaded.model.merge_and_unload())
-        return loaded
+        if spec.quantization is None or spec.quantization == self.spec.model.quantization:
+            return loaded
+        folder = self.out_dir / "base-weights"
+        loaded.model.save_pretrained(folder)
+        return load_model(spec, weights=folder, **options)
 
     def starting_backend(self, base: Prepared | None = None) -> Backend:
         """The backend a prompting method evaluates: its base mode's, or the spec's model."""
@@ -142,6 +152,9 @@ class Method(ABC):
     def needs_train_split(self) -> bool:
         """Whether preparing this method, with its options, reads the task's train split."""
         return self.train_split is not None and self.train_split.applies(self.options)
+
+    def validate(self) -> None:
+        """Cheap checks of the options' own inputs (a data file's fields), before anything runs."""
 
     @abstractmethod
     def prepare(self, context: MethodContext) -> Prepared:

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from benchlab.backends.hf_causal import encode_pair
 from benchlab.backends.registry import build_backend
 from benchlab.backends.weights import LoadedModel, attach_adapter, with_part
+from benchlab.config.schema import ModelSpec
 from benchlab.methods.base import (
     Method,
     MethodContext,
@@ -27,8 +28,14 @@ from benchlab.methods.base import (
 from benchlab.methods.registry import register_method
 from benchlab.methods.training import (
     TrainingPlan,
+    TrainingQuantization,
     artifact_digest,
     carve_validation,
+    check_quantization_support,
+    footprint_mb,
+    prepare_quantized,
+    quantization_summary,
+    quantized_spec,
     run_trainer,
     shared_folder,
     train_once,
@@ -52,6 +59,11 @@ class LoRAOptions(MethodOptions):
     batch_size: int = Field(8, ge=1)
     max_length: int = Field(256, ge=8)
     validation_fraction: float = Field(0.1, ge=0, lt=1)
+    quantization: TrainingQuantization | None = Field(
+        None, description="nf4: train the adapter on a 4-bit base (QLoRA; bitsandbytes)"
+    )
+
+    _quantization = field_validator("quantization")(check_quantization_support)
 
 
 def completion_features(
@@ -104,21 +116,35 @@ class LoRA(Method):
 
     def prepare(self, context: MethodContext) -> Prepared:
         """Train an adapter (or reuse the run's), save it, evaluate the adapted model zero-shot."""
+        options: LoRAOptions = self.options  # type: ignore[assignment]
         base = context.prepare_base()
+        spec = quantized_spec(context.spec.model, options.quantization)
 
         def reload(folder: Path) -> LoadedModel:
-            return attach_adapter(context.starting_model(base), folder)
+            return attach_adapter(context.starting_model(base, spec=spec), folder)
 
         loaded, record, artifact = train_once(
             context,
             shared_folder(context, "lora"),
             "adapter",
-            lambda target: self._train(context, context.starting_model(base), target),
+            lambda target: self._train(context, context.starting_model(base, spec=spec), target),
             reload,
             label="LoRA",
         )
-        backend = build_backend(context.spec.model, loaded=loaded)
+        loaded, spec = self.evaluated_model(context, base, loaded, artifact, spec)
+        backend = build_backend(spec, loaded=loaded)
         return Prepared(backend, EvalContext(seed=context.spec.seed), record, loaded, artifact)
+
+    def evaluated_model(
+        self,
+        context: MethodContext,
+        base: Prepared | None,
+        loaded: LoadedModel,
+        artifact: Path,
+        spec: ModelSpec,
+    ) -> tuple[LoadedModel, ModelSpec]:
+        """The weights to evaluate and the model entry they load as: the trained model itself."""
+        return loaded, spec
 
     def _train(
         self, context: MethodContext, loaded: LoadedModel, target: Path
@@ -136,7 +162,11 @@ class LoRA(Method):
             target_modules=options.target_modules,
             task_type="CAUSAL_LM",
         )
-        model = get_peft_model(loaded.model, config)
+        quantized = options.quantization is not None
+        model = loaded.model
+        if quantized:
+            model = prepare_quantized(model)
+        model = get_peft_model(model, config)
         train, validation = carve_validation(
             context.train_examples(), options.validation_fraction, context.spec.seed
         )
@@ -157,5 +187,10 @@ class LoRA(Method):
         adapter_dir = target / "adapter"
         model.save_pretrained(adapter_dir)
         record.artifact = "adapter"
+        if quantized:
+            record.history["quantization"] = quantization_summary(
+                quantized_spec(context.spec.model, options.quantization)
+            )
+            record.history["memory"] = {"model_footprint_mb": footprint_mb(model)}
         tuned = dataclasses.replace(loaded, model=model)
         return with_part(tuned, f"adapter:{artifact_digest(adapter_dir)}"), record

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from benchlab.backends.registry import build_backend, load_model
 from benchlab.backends.weights import LoadedModel, attach_adapter, with_part
@@ -39,11 +39,16 @@ from benchlab.methods.base import (
 from benchlab.methods.registry import register_method
 from benchlab.methods.training import (
     TrainingPlan,
+    TrainingQuantization,
     artifact_digest,
     carve_validation,
+    check_quantization_support,
     experiment_key,
     history_of,
+    prepare_quantized,
     progress_callback,
+    quantization_summary,
+    quantized_spec,
     shared_folder,
     total_steps,
     train_once,
@@ -72,6 +77,20 @@ class SFTOptions(MethodOptions):
     max_length: int = Field(1024, ge=8)
     validation_fraction: float = Field(0.05, ge=0, lt=1)
     warmup_ratio: float = Field(0.03, ge=0, lt=1)
+    quantization: TrainingQuantization | None = Field(
+        None, description="nf4: train the adapter on a 4-bit base (QLoRA; bitsandbytes)"
+    )
+
+    _quantization = field_validator("quantization")(check_quantization_support)
+
+    @model_validator(mode="after")
+    def _adapter_on_quantized(self) -> SFTOptions:
+        if self.quantization is not None and self.peft != "lora":
+            raise ValueError(
+                f"quantization {self.quantization!r} trains an adapter on a frozen 4-bit base; "
+                "set peft: lora"
+            )
+        return self
 
 
 def task_sft_rows(context: MethodContext) -> list[dict[str, Any]]:
@@ -123,19 +142,20 @@ class SFT(Method):
         options: SFTOptions = self.options  # type: ignore[assignment]
         base = context.prepare_base()
         artifact = "adapter" if options.peft == "lora" else "model"
+        spec = quantized_spec(context.spec.model, options.quantization)
 
         def train(target: Path) -> tuple[LoadedModel, TrainingRecord]:
-            return self._train(context, context.starting_model(base), target, artifact)
+            return self._train(context, context.starting_model(base, spec=spec), target, artifact)
 
         def reload(folder: Path) -> LoadedModel:
             if options.peft == "lora":
-                return attach_adapter(context.starting_model(base), folder)
+                return attach_adapter(context.starting_model(base, spec=spec), folder)
             return load_model(context.spec.model, weights=folder)
 
         loaded, record, path = train_once(
             context, self._shared_folder(context), artifact, train, reload, label="SFT"
         )
-        backend = build_backend(context.spec.model, loaded=loaded)
+        backend = build_backend(spec, loaded=loaded)
         return Prepared(backend, EvalContext(seed=context.spec.seed), record, loaded, path)
 
     def _shared_folder(self, context: MethodContext) -> Path | None:
@@ -158,6 +178,8 @@ class SFT(Method):
         options: SFTOptions = self.options  # type: ignore[assignment]
         spec = context.spec
         model, tokenizer = loaded.model, loaded.tokenizer
+        if options.quantization is not None:
+            model = prepare_quantized(model)
         rows = self._rows(context)
         fitting = _fitting_rows(tokenizer, rows, options.max_length)
         if len(fitting) < len(rows):
@@ -232,6 +254,10 @@ class SFT(Method):
         tuned.save_pretrained(target / artifact)
         history = history_of(trainer.state.log_history)
         history.update(train_rows=len(train), validation_rows=len(validation))
+        if options.quantization is not None:
+            history["quantization"] = quantization_summary(
+                quantized_spec(spec.model, options.quantization)
+            )
         record = TrainingRecord(
             seconds, trainable, sum(p.numel() for p in tuned.parameters()), history, artifact
         )

@@ -12,7 +12,7 @@ from benchlab.report.comparisons import Comparison, MetricDifference
 from benchlab.report.error_analysis import worst_errors
 from benchlab.report.html_page import details, esc, image, page, paragraphs, table
 from benchlab.report.judge_outputs import JudgeOutput
-from benchlab.report.plots import training_curve_png
+from benchlab.report.plots import reward_curve_png, training_curve_png
 from benchlab.report.position_bias import experiment_position_bias
 from benchlab.report.records import ExperimentRecord
 from benchlab.report.selection import label
@@ -274,6 +274,9 @@ def _experiment_body(record: ExperimentRecord) -> str:
     curve = training_curve_png(record)
     if curve is not None:
         parts.append(image(curve, f"training curve {record.experiment_id}"))
+    rewards = reward_curve_png(record)
+    if rewards is not None:
+        parts.append(image(rewards, f"preference rewards {record.experiment_id}"))
     parts.append("</div>")
     errors = worst_errors(record.predictions, WORST_ERRORS)
     if errors:

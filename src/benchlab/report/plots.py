@@ -12,7 +12,7 @@ from typing import Any
 
 from benchlab.report.records import ExperimentRecord
 
-__all__ = ["latency_bars_png", "metric_bars_png", "training_curve_png"]
+__all__ = ["latency_bars_png", "metric_bars_png", "reward_curve_png", "training_curve_png"]
 
 NOT_CURVES = frozenset({"step", "epoch", "runtime", "samples_per_second", "steps_per_second"})
 COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
@@ -154,6 +154,37 @@ def training_curve_png(record: ExperimentRecord) -> bytes | None:
     axes.set_xlabel("step")
     axes.set_title(f"training curve: {record.experiment_id}", fontsize=9)
     axes.legend(fontsize=8)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def reward_curve_png(record: ExperimentRecord) -> bytes | None:
+    """Preference training's rewards per logging step (chosen, rejected, margin; accuracy right).
+
+    None when the history has no reward metrics (every mode but DPO and KTO).
+    """
+    steps = [e for e in record.history.get("train_metrics") or [] if "step" in e]
+    names = ("rewards/chosen", "rewards/rejected", "rewards/margins")
+    keys = [k for k in names if any(isinstance(e.get(k), (int, float)) for e in steps)]
+    if not keys:
+        return None
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(6, 3.2))
+    for key in keys:
+        points = [(e["step"], e[key]) for e in steps if isinstance(e.get(key), (int, float))]
+        axes.plot(*zip(*points, strict=True), label=key.removeprefix("rewards/"))
+    axes.axhline(0.0, color="#8c8c8c", linewidth=0.8)
+    axes.set_xlabel("step")
+    axes.set_ylabel("implicit reward")
+    accuracy = [(e["step"], e["rewards/accuracies"]) for e in steps if "rewards/accuracies" in e]
+    if accuracy:
+        right = axes.twinx()
+        right.plot(*zip(*accuracy, strict=True), color=COLOURS[3], linestyle="--")
+        right.set_ylim(0, 1)
+        right.set_ylabel("chosen > rejected (share, dashed)")
+    axes.set_title(f"preference rewards: {record.experiment_id}", fontsize=9)
+    axes.legend(fontsize=8, loc="upper left")
     axes.grid(alpha=0.3)
     figure.tight_layout()
     return _png(figure)

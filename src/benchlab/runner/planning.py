@@ -103,11 +103,16 @@ def _check_mode(path: Path, index: int, spec: ModeSpec) -> Method:
         )
     method_class = types[spec.method_type]
     try:
-        return method_class(method_class.options_model.model_validate(spec.options))
+        method = method_class(method_class.options_model.model_validate(spec.options))
     except ValidationError as exc:
         raise ConfigError(
             format_validation_error(str(path), exc, f"modes[{index}]", method_class.options_model)
         ) from exc
+    try:
+        method.validate()
+    except BenchlabError as exc:
+        raise ConfigError(f"{path}: modes[{index}] ({spec.name}): {exc}") from exc
+    return method
 
 
 def compatibility_check(

@@ -6,6 +6,7 @@ by log-likelihood, so every example gets a valid label and results are determini
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,15 @@ from benchlab.requests import (
 )
 from benchlab.scoring.classification import classification_metrics
 from benchlab.scoring.metric import MetricResult, metric_with_ci
-from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task, TrainingPair
+from benchlab.tasks.base import (
+    EvalContext,
+    Example,
+    Prediction,
+    PreferenceTriple,
+    Split,
+    Task,
+    TrainingPair,
+)
 from benchlab.tasks.data_checks import (
     check_columns,
     check_labels,
@@ -296,6 +305,23 @@ class ClassificationTask(Task):
     def training_pairs(self, examples: Sequence[Example]) -> list[TrainingPair]:
         """Zero-shot prompt followed by the gold verbalizer."""
         return [TrainingPair(self.prompt(e), f" {self.verbalizers[e.gold]}") for e in examples]
+
+    def preference_triples(
+        self, examples: Sequence[Example], *, seed: int = 0
+    ) -> list[PreferenceTriple]:
+        """The gold verbalizer chosen over a wrong label's, drawn per item from the seed and id."""
+        triples = []
+        for example in examples:
+            wrong = [i for i in range(len(self.verbalizers)) if i != example.gold]
+            rejected = random.Random(f"{seed}:{example.id}").choice(wrong)
+            triples.append(
+                PreferenceTriple(
+                    self.prompt(example),
+                    f" {self.verbalizers[example.gold]}",
+                    f" {self.verbalizers[rejected]}",
+                )
+            )
+        return triples
 
     def describe(self) -> Mapping[str, Any]:
         """Data sources, label names and verbalizers, for provenance."""

@@ -16,6 +16,7 @@ from benchlab.methods.training.loop import (
     total_steps,
     use_cpu,
 )
+from benchlab.methods.training.quantization import count_parameters
 
 __all__ = ["run_trainer"]
 
@@ -62,8 +63,7 @@ def run_trainer(
         dataloader_num_workers=0,
         save_only_model=True,
     )
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    total = sum(p.numel() for p in model.parameters())
+    trainable, total = count_parameters(model)
     with context.progress.track(f"train {context.spec.id}", steps) as advance:
         trainer = Trainer(
             model=model,

@@ -53,8 +53,14 @@ def progress_callback(advance: Any) -> Any:
     return _Advance()
 
 
-def history_of(log_history: list[dict[str, Any]]) -> dict[str, Any]:
-    """Training loss per logging step and every `eval_*` metric per evaluation, with epochs."""
+def history_of(
+    log_history: list[dict[str, Any]], *, step_metrics: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Training loss per logging step and every `eval_*` metric per evaluation, with epochs.
+
+    `step_metrics` are prefixes of further training metrics a trainer logs per step (DPO's
+    "rewards/"): they go to `train_metrics`, one entry per logging step that has any.
+    """
     train_loss = [
         {"step": e["step"], "epoch": e.get("epoch"), "loss": e["loss"]}
         for e in log_history
@@ -69,4 +75,15 @@ def history_of(log_history: list[dict[str, Any]]) -> dict[str, Any]:
         for e in log_history
         if "eval_loss" in e
     ]
-    return {"train_loss": train_loss, "eval": evaluations}
+    history: dict[str, Any] = {"train_loss": train_loss, "eval": evaluations}
+    if step_metrics:
+        history["train_metrics"] = [
+            {
+                "step": e["step"],
+                "epoch": e.get("epoch"),
+                **{k: v for k, v in e.items() if k.startswith(step_metrics)},
+            }
+            for e in log_history
+            if "loss" in e and any(k.startswith(step_metrics) for k in e)
+        ]
+    return history
