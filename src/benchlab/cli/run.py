@@ -82,6 +82,7 @@ def with_executor(plan: Plan, executor: str | None, address: str | None) -> Plan
     import dataclasses
 
     from benchlab.config.executor import EXECUTOR_NAMES
+    from benchlab.runner.planning import check_backends_here
 
     if executor is not None and executor not in EXECUTOR_NAMES:
         raise typer.BadParameter(f"--executor {executor!r}: use one of {list(EXECUTOR_NAMES)}")
@@ -93,7 +94,10 @@ def with_executor(plan: Plan, executor: str | None, address: str | None) -> Plan
         update.setdefault("executor", "ray")
     if not update:
         return plan
-    return dataclasses.replace(plan, config=plan.config.model_copy(update=update))
+    config = plan.config.model_copy(update=update)
+    if config.executor == "local" and plan.config.executor != "local":
+        check_backends_here(plan.path, config)  # the config's Ray workers would have served them
+    return dataclasses.replace(plan, config=config)
 
 
 def _run_and_report(

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RayExecutor", "RayUnavailableError"]
 
+_CONNECT_ATTEMPTS = 3  # a loaded machine can miss Ray's fixed 30 s node-startup window
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -103,15 +104,21 @@ class RayExecutor:
         options: dict[str, Any] = {"log_to_driver": False, "include_dashboard": False}
         if self.settings.address is None:
             options["num_cpus"] = os.cpu_count() or 1
-        try:
-            ray.init(address=self.settings.address, **options)
-        except (ConnectionError, RuntimeError, ValueError) as error:
-            where = self.settings.address or "a local cluster"
-            raise RayUnavailableError(
-                f"cannot start or reach Ray at {where}: {error}. Check ray.address / --address "
-                "(e.g. 'auto' on a cluster node); for a local test cluster set "
-                "RAY_AUTH_MODE=disabled or pass the cluster's token"
-            ) from error
+        for attempt in range(_CONNECT_ATTEMPTS):
+            try:
+                ray.init(address=self.settings.address, **options)
+                return
+            except Exception as error:  # ray raises a bare Exception when startup times out
+                ray.shutdown()
+                if attempt + 1 < _CONNECT_ATTEMPTS:
+                    continue
+                where = self.settings.address or "a local cluster"
+                raise RayUnavailableError(
+                    f"cannot start or reach Ray at {where} ({_CONNECT_ATTEMPTS} attempts): "
+                    f"{_one_line(error)}. Check ray.address / --address (e.g. 'auto' on a "
+                    "cluster node) and the cluster's token (RAY_AUTH_TOKEN), or set "
+                    "RAY_AUTH_MODE=disabled for a private test cluster"
+                ) from error
 
     def _schedule(
         self,
