@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,23 @@ def test_the_command_line_overrides_the_config(tmp_path: Path) -> None:
     assert joined.executor == "ray" and joined.ray.address == "ray://head:10001"
     with pytest.raises(typer.BadParameter, match="--executor 'dask'"):
         with_executor(plan, "dask", None)
+
+
+def test_a_retry_waits_while_an_earlier_attempt_is_live(tmp_path: Path) -> None:
+    import logging
+
+    from benchlab.record.layout import ExperimentFiles
+    from benchlab.record.marker import RunningMarker
+    from benchlab.runner.executors.base import Job
+    from benchlab.runner.executors.ray_worker import wait_while_running
+
+    job = Job(_spec(), ExperimentFiles(tmp_path / "e"))
+    job.files.root.mkdir()
+    logger = logging.getLogger("test-ray-wait")
+    started = time.monotonic()
+    wait_while_running(job, logger, poll_seconds=0.05, limit=5)  # no marker: no wait
+    assert time.monotonic() - started < 1
+    with RunningMarker(job.files.running, "2026-01-01T00:00:00+00:00"):  # live: this process
+        started = time.monotonic()
+        wait_while_running(job, logger, poll_seconds=0.05, limit=0.5)
+        assert 0.5 <= time.monotonic() - started < 3
