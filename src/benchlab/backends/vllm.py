@@ -42,7 +42,7 @@ _ENGINE_OPTIONS = frozenset(
 def vllm_problem() -> str | None:
     """Why this machine cannot run vLLM (not installed, no CUDA GPU), or None when it can."""
     if importlib.util.find_spec("vllm") is None:
-        return "the vllm package is not installed (pip install 'benchlab[vllm]' on a GPU machine)"
+        return "the vllm package is not installed (install it on a GPU machine: pip install vllm)"
     import torch
 
     if not torch.cuda.is_available():
