@@ -44,8 +44,7 @@ def _import_ray() -> Any:
         import ray
     except ImportError:
         raise RayUnavailableError(
-            "executor 'ray' needs the ray package: pip install ray "
-            "(or run with --executor local)"
+            "executor 'ray' needs the ray package: pip install ray (or run with --executor local)"
         ) from None
     return ray
 
