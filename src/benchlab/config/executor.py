@@ -27,6 +27,12 @@ class RaySettings(StrictModel):
         description="GPUs per experiment; default 1 for a local model when the cluster has "
         "GPUs, else 0 (a vllm model takes its tensor_parallel_size)",
     )
+    torch_threads: int | None = Field(
+        None,
+        ge=1,
+        description="torch threads per experiment; default: the node's CPU count, as a local "
+        "run uses, so results match it (Ray would otherwise cap threads at num_cpus)",
+    )
     memory_gb: float | None = Field(
         None, gt=0, description="host memory reserved per experiment, for Ray's scheduler"
     )

@@ -49,8 +49,15 @@ def _import_ray() -> Any:
     return ray
 
 
-def _run_step(step: Callable[[Job], JobOutcome], job: Job) -> JobOutcome:
-    """The body of each Ray task: the detached step, on the worker."""
+def _run_step(step: Callable[[Job], JobOutcome], job: Job, threads: int | None) -> JobOutcome:
+    """The body of each Ray task: the detached step, on the worker, with torch's threads set.
+
+    Ray caps a task's OpenMP threads at its num_cpus; training then sums in another order than
+    a local run, and the last digits of scores move. Threads are set as a local run has them.
+    """
+    import torch
+
+    torch.set_num_threads(threads or os.cpu_count() or 1)
     return step(job)
 
 
@@ -143,7 +150,7 @@ class RayExecutor:
                     max_retries=self.settings.max_retries,
                     retry_exceptions=False,
                     **options,
-                ).remote(detached_ref, job)
+                ).remote(detached_ref, job, self.settings.torch_threads)
                 in_flight[ref] = job
             finished, _ = ray.wait(list(in_flight), num_returns=1)
             for ref in finished:
