@@ -57,6 +57,11 @@ class Backend(ABC):
         )
 
     @classmethod
+    def check_available(cls, spec: ModelSpec) -> str | None:
+        """Why this machine cannot serve the model (checked at validate time), or None."""
+        return None
+
+    @classmethod
     def from_spec(
         cls,
         spec: ModelSpec,

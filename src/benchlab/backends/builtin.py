@@ -4,4 +4,5 @@ from benchlab.backends import (  # noqa: F401
     hf_causal,
     hf_encoder,
     openai_compatible,
+    vllm,
 )

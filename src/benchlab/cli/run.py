@@ -47,8 +47,19 @@ def default_run_dir(config_name: str, profile: str) -> Path:
     return Path("runs") / f"{config_name}-{profile}"
 
 
-def execute(config: Path, profile: str | None, out: Path | None, only: str | None, force: bool):
-    """Validate, run the matrix with progress bars, write the report, print a summary."""
+def execute(
+    config: Path,
+    profile: str | None,
+    out: Path | None,
+    only: str | None,
+    force: bool,
+    executor: str | None = None,
+    address: str | None = None,
+):
+    """Validate, run the matrix with progress bars, write the report, print a summary.
+
+    `executor` and `address` override the config's `executor:` and `ray.address`.
+    """
     from rich.console import Console
 
     from benchlab.record.lock import RunLock
@@ -58,12 +69,35 @@ def execute(config: Path, profile: str | None, out: Path | None, only: str | Non
     console = Console()
     if not console.is_terminal:  # logs and CI: wide enough that ids and CIs are not cut
         console = Console(width=160)
-    plan = load_plan(config, profile)
+    plan = with_executor(load_plan(config, profile), executor, address)
     if not select_experiments(plan, only):
         raise typer.BadParameter(f"--only {only!r} matches no experiment id")
     run_dir = out or default_run_dir(plan.config.name, plan.profile)
     with RunLock(run_dir):  # a second run on this directory stops here, having written nothing
         _run_and_report(plan, run_dir, only, force, console)
+
+
+def with_executor(plan: Plan, executor: str | None, address: str | None) -> Plan:
+    """The plan with the command line's executor choice applied over its config's."""
+    import dataclasses
+
+    from benchlab.config.executor import EXECUTOR_NAMES
+    from benchlab.runner.planning import check_backends_here
+
+    if executor is not None and executor not in EXECUTOR_NAMES:
+        raise typer.BadParameter(f"--executor {executor!r}: use one of {list(EXECUTOR_NAMES)}")
+    update: dict = {}
+    if executor is not None:
+        update["executor"] = executor
+    if address is not None:
+        update["ray"] = plan.config.ray.model_copy(update={"address": address})
+        update.setdefault("executor", "ray")
+    if not update:
+        return plan
+    config = plan.config.model_copy(update=update)
+    if config.executor == "local" and plan.config.executor != "local":
+        check_backends_here(plan.path, config)  # the config's Ray workers would have served them
+    return dataclasses.replace(plan, config=config)
 
 
 def _run_and_report(
@@ -131,9 +165,16 @@ def register(app: typer.Typer) -> None:
         ] = None,
         only: Annotated[str | None, typer.Option(help="glob on experiment ids")] = None,
         force: Annotated[bool, typer.Option(help="rerun complete experiments")] = False,
+        executor: Annotated[
+            str | None, typer.Option(help="local or ray (default: the config's executor)")
+        ] = None,
+        address: Annotated[
+            str | None,
+            typer.Option(help="existing Ray cluster, e.g. auto or ray://head:10001 (implies ray)"),
+        ] = None,
     ) -> None:
         """Run a models x tasks x modes matrix; a rerun resumes where it stopped."""
-        execute(config, profile, out, only, force)
+        execute(config, profile, out, only, force, executor, address)
 
     @app.command("quick")
     @friendly_errors

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from benchlab.config.base import StrictModel as _Strict
+from benchlab.config.executor import EXECUTOR_NAMES, RaySettings
 
 __all__ = [
     "DEFAULT_BACKENDS",
@@ -178,6 +179,17 @@ class BenchConfig(_Strict):
     # Experiment trackers (benchlab.trackers) and where they log; None: a store in the run dir.
     trackers: list[str] = []
     tracking_uri: str | None = None
+    executor: str = Field(
+        "local", description=f"where experiments run: {' | '.join(EXECUTOR_NAMES)}"
+    )
+    ray: RaySettings = RaySettings()
+
+    @field_validator("executor")
+    @classmethod
+    def _known_executor(cls, value: str) -> str:
+        if value not in EXECUTOR_NAMES:
+            raise ValueError(f"unknown executor {value!r}; use one of {list(EXECUTOR_NAMES)}")
+        return value
 
     @model_validator(mode="after")
     def _unique_names(self) -> BenchConfig:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from benchlab.methods.base import Method
     from benchlab.tasks.base import Task
 
-__all__ = ["Plan", "compatibility_check", "load_plan"]
+__all__ = ["Plan", "check_backends_here", "compatibility_check", "load_plan"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,20 @@ def _check_model(path: Path, index: int, spec: ModelSpec) -> None:
             f"{where}: {spec.path!r} is not a saved model directory (no config.json); give a "
             "folder written by save_pretrained, or a hub id such as Qwen/Qwen2-0.5B"
         )
+
+
+def check_backends_here(path: Path, config: BenchConfig) -> None:
+    """Refuse a model whose backend cannot run on this machine (e.g. vllm without a GPU)."""
+    from benchlab.backends.registry import backend_class
+
+    for index, spec in enumerate(config.models):
+        problem = backend_class(spec).check_available(spec)
+        if problem is not None:
+            raise ConfigError(
+                f"{path}: models[{index}] ({spec.name}): backend {spec.backend_name!r} cannot "
+                f"run here: {problem}; use backend hf_causal on this machine, or run on a GPU "
+                "machine (or a Ray cluster with GPUs: executor: ray)"
+            )
 
 
 def _check_task(path: Path, index: int, spec: TaskSpec) -> Task:
@@ -181,6 +195,8 @@ def load_plan(path: str | Path, profile: str | None = None) -> Plan:
     check_rule_names(path, config)
     for i, model in enumerate(config.models):
         _check_model(path, i, model)
+    if config.executor == "local":  # under Ray the workers, not this machine, serve the models
+        check_backends_here(path, config)
     tasks = [_check_task(path, i, task) for i, task in enumerate(config.tasks)]
     methods = [_check_mode(path, i, mode) for i, mode in enumerate(config.modes)]
     chosen = profile or config.default_profile

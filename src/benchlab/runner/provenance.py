@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import platform
+import socket
 import subprocess
 from collections.abc import Sequence
 from importlib import metadata
@@ -64,10 +65,11 @@ def git_revision(path: Path | None = None) -> dict[str, Any]:
 
 
 def hardware() -> dict[str, Any]:
-    """CPU, memory and accelerator of this machine."""
+    """Host, CPU, memory and accelerator of the machine (the worker's, under Ray)."""
     import torch
 
     info: dict[str, Any] = {
+        "host": socket.gethostname(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),

@@ -8,11 +8,13 @@ the artifact is complete and a later experiment loads it instead of training aga
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,34 @@ def train_once(
     `train(target)` saves its artifact as `target / artifact`; without a shared folder it
     trains into the experiment's own folder. `label` names the model in the log ("SFT").
     """
+    with _training_lock(folder):
+        return _train_or_reuse(context, folder, artifact, train, reload, label=label)
+
+
+@contextlib.contextmanager
+def _training_lock(folder: Path | None) -> Iterator[None]:
+    """One trainer per shared folder: a second process (a Ray worker) waits, then reuses it."""
+    if folder is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _train_or_reuse(
+    context: MethodContext,
+    folder: Path | None,
+    artifact: str,
+    train: Callable[[Path], tuple[LoadedModel, TrainingRecord]],
+    reload: Callable[[Path], LoadedModel],
+    *,
+    label: str,
+) -> tuple[LoadedModel, TrainingRecord, Path]:
     if folder is not None and (folder / _RECORD).is_file():
         context.log(f"{context.spec.id}: evaluating the {label} model already trained in {folder}")
         loaded = reload(folder / artifact)

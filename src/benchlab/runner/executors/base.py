@@ -31,6 +31,7 @@ class JobOutcome:
     skipped: bool = False
     error: str | None = None
     results: dict[str, Any] | None = None
+    host: str | None = None  # the worker's host, when the step ran off the driver (Ray)
 
 
 class Executor(Protocol):
@@ -44,5 +45,8 @@ class Executor(Protocol):
         step: Callable[[Job], JobOutcome],
         on_outcome: Callable[[JobOutcome], None],
     ) -> None:
-        """Run `step` for every job (a base mode's job before those building on it)."""
+        """Run `step` for every job (a base mode's job before those building on it).
+
+        An executor that runs steps in other processes sends `step.detached()` there.
+        """
         ...

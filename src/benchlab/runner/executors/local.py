@@ -14,6 +14,9 @@ class LocalExecutor:
 
     name = "local"
 
+    def __init__(self, *, config: object = None) -> None:
+        """The local executor needs no settings; `config` is accepted like every executor's."""
+
     def execute(
         self,
         jobs: Sequence[Job],

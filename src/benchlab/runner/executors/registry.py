@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from benchlab.errors import ConfigError
 from benchlab.runner.executors.base import Executor
+
+if TYPE_CHECKING:
+    from benchlab.config.schema import BenchConfig
 
 __all__ = ["build_executor", "executor_names", "register_executor"]
 
-_EXECUTORS: dict[str, Callable[[], Executor]] = {}
+#: name -> factory taking the study config (None: defaults), e.g. for Ray's cluster settings.
+_EXECUTORS: dict[str, Callable[..., Executor]] = {}
 _loaded = False  # the built-in entries are registered on first use
 
 
-def register_executor(name: str, factory: Callable[[], Executor]) -> None:
+def register_executor(name: str, factory: Callable[..., Executor]) -> None:
     """Register an executor; a second registration of the same name is an error."""
     if name in _EXECUTORS:
         raise ValueError(f"executor {name!r} is already registered")
@@ -25,13 +31,13 @@ def executor_names() -> list[str]:
     return sorted(_EXECUTORS)
 
 
-def build_executor(name: str = "local") -> Executor:
-    """A new executor of the named kind."""
+def build_executor(name: str = "local", *, config: BenchConfig | None = None) -> Executor:
+    """A new executor of the named kind, set up from the study config when given."""
     _load()
-    try:
-        return _EXECUTORS[name]()
-    except KeyError:
-        raise ValueError(f"unknown executor {name!r}; known: {sorted(_EXECUTORS)}") from None
+    if name not in _EXECUTORS:
+        raise ConfigError(f"unknown executor {name!r}; use one of {sorted(_EXECUTORS)}")
+    factory = _EXECUTORS[name]
+    return factory() if config is None else factory(config=config)
 
 
 def _load() -> None:
@@ -40,5 +46,7 @@ def _load() -> None:
         return
     _loaded = True
     from benchlab.runner.executors.local import LocalExecutor
+    from benchlab.runner.executors.ray_executor import RayExecutor
 
     register_executor("local", LocalExecutor)
+    register_executor("ray", RayExecutor.from_config)
