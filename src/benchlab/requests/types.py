@@ -97,6 +97,4 @@ class EmbeddingResult:
     vector: tuple[float, ...]
 
 
-Request = (
-    LoglikelihoodRequest | GenerationRequest | ClassificationRequest | EmbeddingRequest
-)
+Request = LoglikelihoodRequest | GenerationRequest | ClassificationRequest | EmbeddingRequest
