@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from benchlab.config.loader import load_plan
+from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from tests.helpers import write_jsonl
 from tests.judge.fake_openai import FakeChatServer

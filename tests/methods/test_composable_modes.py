@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 import tests.backends.toy_backend  # noqa: F401  (registers the toy backend)
-from benchlab.config.loader import load_plan
 from benchlab.config.plan import expand_matrix
 from benchlab.config.schema import BenchConfig
 from benchlab.errors import ConfigError
+from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from tests.backends.toy_backend import toy_logprob
 from tests.methods import toy_modes
