@@ -61,7 +61,8 @@ def test_several_seeds_get_their_own_ids(tmp_path: Path) -> None:
         ),
         (
             lambda d: d["models"][0].update(kind="seq2seq"),
-            r"models\[0\]\.kind: Input should be 'encoder', 'causal' or 'api' \(got 'seq2seq'\)",
+            r"models\[0\]\.kind: Input should be 'encoder', 'causal', 'api' or 'vlm' "
+            r"\(got 'seq2seq'\)",
         ),
         (
             lambda d: d["tasks"].append({"name": "squad"}),

@@ -2,7 +2,9 @@
 
 from benchlab.backends import (  # noqa: F401
     hf_causal,
+    hf_embedding,
     hf_encoder,
+    hf_vlm,
     openai_compatible,
     vllm,
 )

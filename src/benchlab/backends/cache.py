@@ -16,6 +16,8 @@ from typing import Any
 from benchlab.requests import (
     ClassificationRequest,
     ClassificationResult,
+    EmbeddingRequest,
+    EmbeddingResult,
     GenerationRequest,
     GenerationResult,
     LoglikelihoodRequest,
@@ -30,6 +32,7 @@ _RESULT_TYPES: dict[type, type] = {
     LoglikelihoodRequest: LoglikelihoodResult,
     GenerationRequest: GenerationResult,
     ClassificationRequest: ClassificationResult,
+    EmbeddingRequest: EmbeddingResult,
 }
 
 

@@ -22,12 +22,13 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
-ModelKind = Literal["encoder", "causal", "api"]
+ModelKind = Literal["encoder", "causal", "api", "vlm"]
 #: The backend a model kind gets when its entry names none, and the kind a backend implies.
 DEFAULT_BACKENDS: dict[str, str] = {
     "causal": "hf_causal",
     "encoder": "hf_encoder",
     "api": "openai_compatible",
+    "vlm": "hf_vlm",
 }
 
 

@@ -26,8 +26,8 @@ class FewShotOptions(MethodOptions):
 class ZeroShot(Method):
     """The base model, prompted with the task's template alone."""
 
-    compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal", "api"})
-    description = "causal model or API, task prompt only (or the base_mode's model)"
+    compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal", "api", "vlm"})
+    description = "causal model, VLM or API, task prompt only (or the base_mode's model)"
 
     def prepare(self, context: MethodContext) -> Prepared:
         """The model (or its base mode's); evaluate without demonstrations."""

@@ -123,6 +123,8 @@ def resolve_builtin_data(name: str) -> Path:
     from benchlab.quickstart.synthetic import SYNTHETIC_TASKS, write_task
 
     key = name.removeprefix("builtin:")
+    if key in BUILTIN_MODELS:  # a task option naming a scoring model: the backend resolves it
+        return Path(name)
     task, _, filename = key.partition("/")
     if task in _SHAPES_FILES:
         return _shapes_data(task, filename, name)

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from benchlab.report.analysis import RunAnalysis
+from benchlab.report.caption_targets import caption_targets_html
 from benchlab.report.comparisons import Comparison, MetricDifference
 from benchlab.report.error_analysis import worst_errors
 from benchlab.report.html_page import details, esc, image, page, paragraphs, table
@@ -340,6 +341,7 @@ def render_html(analysis: RunAnalysis, figures: dict[str, bytes], extra: str = "
             _problems(analysis),
             _table_section(analysis),
             _plots_section(figures),
+            caption_targets_html(analysis.run.experiments),
             _comparisons_section(analysis),
             extra,
             _questions_section(analysis),

@@ -6,6 +6,8 @@ from benchlab.requests.media import Media
 from benchlab.requests.types import (
     ClassificationRequest,
     ClassificationResult,
+    EmbeddingRequest,
+    EmbeddingResult,
     GenerationRequest,
     GenerationResult,
     LoglikelihoodRequest,
@@ -17,6 +19,8 @@ __all__ = [
     "Answerer",
     "ClassificationRequest",
     "ClassificationResult",
+    "EmbeddingRequest",
+    "EmbeddingResult",
     "GenerationRequest",
     "GenerationResult",
     "LoglikelihoodRequest",

@@ -14,6 +14,8 @@ from benchlab.requests.media import Media
 __all__ = [
     "ClassificationRequest",
     "ClassificationResult",
+    "EmbeddingRequest",
+    "EmbeddingResult",
     "GenerationRequest",
     "GenerationResult",
     "LoglikelihoodRequest",
@@ -81,4 +83,18 @@ class ClassificationResult:
     probabilities: tuple[float, ...]
 
 
-Request = LoglikelihoodRequest | GenerationRequest | ClassificationRequest
+@dataclass(frozen=True)
+class EmbeddingRequest:
+    """Embed a text with a sentence encoder (semantic similarity of captions, for one)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class EmbeddingResult:
+    """The text's unit-length embedding vector."""
+
+    vector: tuple[float, ...]
+
+
+Request = LoglikelihoodRequest | GenerationRequest | ClassificationRequest | EmbeddingRequest

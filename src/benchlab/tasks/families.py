@@ -9,3 +9,4 @@ from benchlab.tasks import (  # noqa: F401
     pairwise_judge,
 )
 from benchlab.tasks.code import humaneval, mbpp  # noqa: F401
+from benchlab.tasks.vision import captions, mmbench_task  # noqa: F401

@@ -19,6 +19,8 @@ class TaskEntry:
     family: str
     description: str
     build: Callable[[str, Mapping[str, Any]], Task]
+    #: Evaluation passes this task type adds to evaluate and latency (e.g. "scoring_model").
+    passes: tuple[str, ...] = ()
 
 
 _REGISTRY: dict[str, TaskEntry] = {}

@@ -26,8 +26,12 @@ def register_pass(name: str, factory: Callable[[], EvaluationPass]) -> None:
 
 def passes_for(spec: ExperimentSpec) -> tuple[str, ...]:
     """The passes an experiment runs: the defaults (the place to switch on a later pass, e.g.
-    consistency sampling when the spec asks for M samples)."""
-    return DEFAULT_PASSES
+    consistency sampling when the spec asks for M samples). A task type may add its own
+    passes (e.g. `scoring_model`), run after evaluate and before latency."""
+    from benchlab.tasks.registry import task_entries
+
+    extra = task_entries()[spec.task.task_type].passes
+    return (DEFAULT_PASSES[0], *extra, *DEFAULT_PASSES[1:]) if extra else DEFAULT_PASSES
 
 
 def pass_names() -> list[str]:
@@ -52,6 +56,8 @@ def _load() -> None:
     _loaded = True
     from benchlab.runner.passes.evaluate import EvaluatePass
     from benchlab.runner.passes.latency import LatencyPass
+    from benchlab.runner.passes.scoring_model import ScoringModelPass
 
     register_pass("evaluate", EvaluatePass)
     register_pass("latency", LatencyPass)
+    register_pass("scoring_model", ScoringModelPass)
