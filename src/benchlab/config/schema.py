@@ -12,6 +12,7 @@ from benchlab.config.base import StrictModel as _Strict
 __all__ = [
     "DEFAULT_BACKENDS",
     "BenchConfig",
+    "ConsistencySpec",
     "MatrixRule",
     "MatrixSpec",
     "ModeSpec",
@@ -111,8 +112,22 @@ class TaskSpec(BaseModel):
         return dict(self.model_extra or {})
 
 
+class ConsistencySpec(_Strict):
+    """A mode's `consistency:` block: M samples per eval item after the usual evaluation."""
+
+    samples: int = Field(5, ge=2, description="samples per item (M)")
+    temperature: float = Field(0.8, gt=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    max_items: int | None = Field(None, ge=1, description="first n eval items; default: all")
+
+
 class ModeSpec(BaseModel):
-    """A mode: a registered method type (defaults to the name) plus its parameters."""
+    """A mode: a registered method type (defaults to the name) plus its parameters.
+
+    `consistency: {samples: M, temperature: T, top_p: P}` adds the consistency pass; it is kept
+    among the extra fields (so modes without it are recorded exactly as before) and is not a
+    method option.
+    """
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -129,10 +144,21 @@ class ModeSpec(BaseModel):
         """The registered method this entry instantiates."""
         return self.type or self.name
 
+    @model_validator(mode="after")
+    def _check_consistency(self) -> ModeSpec:
+        self.consistency  # noqa: B018 -- validates the block when the config is read
+        return self
+
+    @property
+    def consistency(self) -> ConsistencySpec | None:
+        """The consistency-pass settings, when the mode asks for them."""
+        block = (self.model_extra or {}).get("consistency")
+        return None if block is None else ConsistencySpec.model_validate(block)
+
     @property
     def options(self) -> dict[str, Any]:
-        """The method-specific options (every field besides name, type and base_mode)."""
-        return dict(self.model_extra or {})
+        """The method-specific options (every field besides name, type, base_mode, consistency)."""
+        return {k: v for k, v in (self.model_extra or {}).items() if k != "consistency"}
 
 
 class MatrixRule(_Strict):

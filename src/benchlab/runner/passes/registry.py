@@ -25,8 +25,10 @@ def register_pass(name: str, factory: Callable[[], EvaluationPass]) -> None:
 
 
 def passes_for(spec: ExperimentSpec) -> tuple[str, ...]:
-    """The passes an experiment runs: the defaults (the place to switch on a later pass, e.g.
-    consistency sampling when the spec asks for M samples)."""
+    """The passes an experiment runs: the defaults, then consistency sampling when the mode has
+    a `consistency:` block."""
+    if spec.mode.consistency is not None:
+        return (*DEFAULT_PASSES, "consistency")
     return DEFAULT_PASSES
 
 
@@ -50,8 +52,10 @@ def _load() -> None:
     if _loaded:
         return
     _loaded = True
+    from benchlab.runner.passes.consistency import ConsistencyPass
     from benchlab.runner.passes.evaluate import EvaluatePass
     from benchlab.runner.passes.latency import LatencyPass
 
     register_pass("evaluate", EvaluatePass)
     register_pass("latency", LatencyPass)
+    register_pass("consistency", ConsistencyPass)
