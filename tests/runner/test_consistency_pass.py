@@ -138,7 +138,7 @@ def test_every_statistic_equals_a_hand_computation(task, tmp_path: Path) -> None
     assert summary["pass_at_k"]["2"]["value"] == pytest.approx(expected_pass2)
     assert summary["mean_entropy"] == pytest.approx((1.5 + 0 + 2) / 3)
     assert summary["settings"] == {"samples": 4, "temperature": 0.8, "top_p": 1.0,
-                                   "max_items": None}  # fmt: skip
+                                   "max_items": None, "judge": None}  # fmt: skip
     # The requests: one per item, M samples, the item's own seed, the task's prompt and stop
     sampled = [r for r in backend.requests if r.num_samples == 4]
     assert [r.seed for r in sampled] == [item_seed(3, f"eval-{i}") for i in range(3)]
@@ -170,3 +170,21 @@ def test_a_task_without_generation_requests_is_refused(task) -> None:
     with pytest.raises(ConfigError, match="GenerationRequest"):
         sample_examples(Loglik(), SeededSampler(), task.load_split("eval"),
                         SamplingSettings(2, 0.8))  # fmt: skip
+
+
+def test_judge_ties_by_agreement_from_a_judge_run(task, tmp_path: Path) -> None:
+    judge = tmp_path / "predictions.jsonl"
+    lines = [
+        {"id": "eval-0", "candidate": "m", "outcome": "tie"},  # agreement 0.5
+        {"id": "eval-1", "candidate": "m", "outcome": "win"},  # agreement 1.0
+        {"id": "eval-2", "candidate": "m", "outcome": "tie"},  # agreement 0.25
+        {"id": "eval-2", "candidate": "other", "outcome": "loss"},
+    ]
+    judge.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    block = {"samples": 4, "temperature": 0.8,
+             "judge": {"file": str(judge), "candidate": "m", "threshold": 0.75}}  # fmt: skip
+    _, summary = _run(task, ScriptedSampler(), tmp_path, _spec(block))
+    ties = summary["judge_ties"]
+    assert (ties["low_n"], ties["low_ties"], ties["high_n"], ties["high_ties"]) == (2, 2, 1, 0)
+    assert ties["low_share"]["value"] == 1.0 and ties["high_share"]["value"] == 0.0
+    assert ties["p_value"] == pytest.approx(1 / 3)  # Fisher's exact test on [[2, 0], [0, 1]]

@@ -13,6 +13,7 @@ __all__ = [
     "DEFAULT_BACKENDS",
     "BenchConfig",
     "ConsistencySpec",
+    "JudgeOutcomesSpec",
     "MatrixRule",
     "MatrixSpec",
     "ModeSpec",
@@ -112,6 +113,14 @@ class TaskSpec(BaseModel):
         return dict(self.model_extra or {})
 
 
+class JudgeOutcomesSpec(_Strict):
+    """A judge run's predictions.jsonl over the same prompts (ids), to relate ties to agreement."""
+
+    file: str
+    candidate: str | None = Field(None, description="only this candidate's pairs")
+    threshold: float | None = Field(None, ge=0, le=1, description="default: median agreement")
+
+
 class ConsistencySpec(_Strict):
     """A mode's `consistency:` block: M samples per eval item after the usual evaluation."""
 
@@ -119,6 +128,7 @@ class ConsistencySpec(_Strict):
     temperature: float = Field(0.8, gt=0)
     top_p: float = Field(1.0, gt=0, le=1)
     max_items: int | None = Field(None, ge=1, description="first n eval items; default: all")
+    judge: JudgeOutcomesSpec | None = None
 
 
 class ModeSpec(BaseModel):

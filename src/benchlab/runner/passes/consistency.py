@@ -5,15 +5,20 @@ Runs after evaluate (whose greedy predictions are the greedy answers) when the m
 rerun draws the same samples. Writes consistency.jsonl (one line per item: the extracted
 answers, unique answers, majority and its share, entropy, greedy and per-sample correctness,
 the sample texts and the item seed); the aggregates with CIs go to results.json under
-`passes.consistency`. The report draws the agreement histogram and maj@k curve from the file.
+`passes.consistency`. With `judge: {file: PREDICTIONS.jsonl}` (a judge run over the same
+prompt ids) it adds the share of judge ties among low- vs high-agreement items. The report
+draws the agreement histogram and maj@k curve from the file.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from benchlab.config.schema import ConsistencySpec
+from benchlab.errors import DataError
 from benchlab.record.atomic import write_jsonl_atomic
 from benchlab.runner.passes.base import PassContext
 from benchlab.scoring.consistency import (
@@ -22,11 +27,22 @@ from benchlab.scoring.consistency import (
     ItemSamples,
     item_consistency,
 )
-from benchlab.scoring.consistency_summary import ConsistencySummary, summarize_consistency
+from benchlab.scoring.consistency_summary import (
+    ConsistencySummary,
+    JudgeTies,
+    judge_ties_by_agreement,
+    summarize_consistency,
+)
 from benchlab.tasks.base import Prediction, Sample
 from benchlab.tasks.sampling import SamplingSettings, item_seed, sample_examples
 
-__all__ = ["CONSISTENCY_FILE", "ConsistencyOutput", "ConsistencyPass", "consistency_items"]
+__all__ = [
+    "CONSISTENCY_FILE",
+    "ConsistencyOutput",
+    "ConsistencyPass",
+    "consistency_items",
+    "judge_outcomes",
+]
 
 CONSISTENCY_FILE = "consistency.jsonl"
 
@@ -38,6 +54,25 @@ class ConsistencyOutput:
     items: list[ItemConsistency]
     summary: ConsistencySummary
     settings: ConsistencySpec
+    judge_ties: JudgeTies | None = None
+
+
+def judge_outcomes(path: Path, candidate: str | None = None) -> dict[str, str]:
+    """Prompt id -> outcome (win / loss / tie / unparseable) from a judge predictions.jsonl."""
+    if not path.is_file():
+        raise DataError(
+            f"consistency.judge.file: not found: {path}; give a judge run's predictions.jsonl"
+        )
+    outcomes: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if "id" not in row or "outcome" not in row:
+            raise DataError(f"{path} line {number}: a judge line needs 'id' and 'outcome'")
+        if candidate is None or row.get("candidate") == candidate:
+            outcomes[str(row["id"])] = str(row["outcome"])
+    return outcomes
 
 
 def consistency_items(
@@ -69,8 +104,12 @@ class ConsistencyPass:
     name = "consistency"
 
     def summary(self, output: ConsistencyOutput) -> dict[str, Any]:
-        """Settings and aggregates (agreement, maj@k, pass@k, correlations) with CIs."""
-        return {"settings": output.settings.model_dump(), **output.summary.to_json()}
+        """Settings and aggregates (agreement, maj@k, pass@k, correlations) with CIs, and the
+        judge's tie shares by agreement when a judge run was given."""
+        digest = {"settings": output.settings.model_dump(), **output.summary.to_json()}
+        if output.judge_ties is not None:
+            digest["judge_ties"] = output.judge_ties.to_json()
+        return digest
 
     def run(self, context: PassContext) -> ConsistencyOutput:
         """Sample, score, write consistency.jsonl, summarise."""
@@ -113,4 +152,8 @@ class ConsistencyPass:
             f"mean agreement {summary.mean_agreement.value:.3f}, "
             f"maj@{settings.samples} {summary.maj_at_k[-1].value:.3f}"
         )
-        return ConsistencyOutput(items, summary, settings)
+        ties = None
+        if settings.judge is not None:
+            outcomes = judge_outcomes(Path(settings.judge.file), settings.judge.candidate)
+            ties = judge_ties_by_agreement(items, outcomes, threshold=settings.judge.threshold)
+        return ConsistencyOutput(items, summary, settings, ties)
