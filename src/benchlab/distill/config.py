@@ -68,8 +68,12 @@ def load_distill_config(
         if isinstance(data.get(key), dict):
             data[key] = resolve_paths(data[key], base, builtin=builtin_data)
     model = data.get("model")
-    if isinstance(model, dict) and isinstance(model.get("adapter"), str):
-        model["adapter"] = str((base / model["adapter"]).resolve())
+    if isinstance(model, dict):  # a local folder (e.g. a run's trained model) or an adapter
+        if isinstance(model.get("adapter"), str):
+            model["adapter"] = str((base / model["adapter"]).resolve())
+        path_value = model.get("path")
+        if isinstance(path_value, str) and path_value.startswith((".", "/")):
+            model["path"] = str((base / path_value).resolve())
     if isinstance(data.get("output"), str):
         data["output"] = str((base / data["output"]).resolve())
     try:
