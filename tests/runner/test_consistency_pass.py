@@ -137,6 +137,7 @@ def test_every_statistic_equals_a_hand_computation(task, tmp_path: Path) -> None
     expected_pass2 = (pass_at_k(4, 2, 2) + pass_at_k(4, 4, 2) + pass_at_k(4, 1, 2)) / 3
     assert summary["pass_at_k"]["2"]["value"] == pytest.approx(expected_pass2)
     assert summary["mean_entropy"] == pytest.approx((1.5 + 0 + 2) / 3)
+    assert summary["seconds"] >= 0
     assert summary["settings"] == {"samples": 4, "temperature": 0.8, "top_p": 1.0,
                                    "max_items": None, "judge": None}  # fmt: skip
     # The requests: one per item, M samples, the item's own seed, the task's prompt and stop

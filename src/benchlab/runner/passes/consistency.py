@@ -13,6 +13,7 @@ draws the agreement histogram and maj@k curve from the file.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ class ConsistencyOutput:
     summary: ConsistencySummary
     settings: ConsistencySpec
     judge_ties: JudgeTies | None = None
+    seconds: float = 0.0  # sampling and scoring wall time
 
 
 def judge_outcomes(path: Path, candidate: str | None = None) -> dict[str, str]:
@@ -106,7 +108,11 @@ class ConsistencyPass:
     def summary(self, output: ConsistencyOutput) -> dict[str, Any]:
         """Settings and aggregates (agreement, maj@k, pass@k, correlations) with CIs, and the
         judge's tie shares by agreement when a judge run was given."""
-        digest = {"settings": output.settings.model_dump(), **output.summary.to_json()}
+        digest = {
+            "settings": output.settings.model_dump(),
+            "seconds": output.seconds,
+            **output.summary.to_json(),
+        }
         if output.judge_ties is not None:
             digest["judge_ties"] = output.judge_ties.to_json()
         return digest
@@ -123,6 +129,7 @@ class ConsistencyPass:
             settings.samples, settings.temperature, settings.top_p, spec.seed
         )
         eval_context = context.eval_context
+        started = time.perf_counter()
         with context.progress.track(f"consistency  {spec.id}", len(examples)) as advance:
             samples = sample_examples(
                 context.task,
@@ -133,6 +140,7 @@ class ConsistencyPass:
                 chunk_size=eval_context.chunk_size,
                 advance=advance,
             )
+        seconds = time.perf_counter() - started
         items = consistency_items(samples, [greedy.get(e.id) for e in examples], seed=spec.seed)
         lines = (
             {
@@ -156,4 +164,4 @@ class ConsistencyPass:
         if settings.judge is not None:
             outcomes = judge_outcomes(Path(settings.judge.file), settings.judge.candidate)
             ties = judge_ties_by_agreement(items, outcomes, threshold=settings.judge.threshold)
-        return ConsistencyOutput(items, summary, settings, ties)
+        return ConsistencyOutput(items, summary, settings, ties, seconds)
