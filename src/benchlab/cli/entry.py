@@ -49,6 +49,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Per-item paired comparison of two runs: B - A with CIs, Holm-corrected tests.",
     ),
     "data": ("benchlab.cli.data", "Inspect training data."),
+    "distill": (
+        "benchlab.cli.distill",
+        "Generate solutions, keep the checked-correct ones, write an SFT JSONL (resumable).",
+    ),
     "publish": (
         "benchlab.cli.publish",
         "Assemble weights, tokenizer and a model card of the measured results; push to the Hub.",

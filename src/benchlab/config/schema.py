@@ -13,6 +13,8 @@ from benchlab.config.executor import EXECUTOR_NAMES, RaySettings
 __all__ = [
     "DEFAULT_BACKENDS",
     "BenchConfig",
+    "ConsistencySpec",
+    "JudgeOutcomesSpec",
     "MatrixRule",
     "MatrixSpec",
     "ModeSpec",
@@ -113,8 +115,31 @@ class TaskSpec(BaseModel):
         return dict(self.model_extra or {})
 
 
+class JudgeOutcomesSpec(_Strict):
+    """A judge run's predictions.jsonl over the same prompts (ids), to relate ties to agreement."""
+
+    file: str
+    candidate: str | None = Field(None, description="only this candidate's pairs")
+    threshold: float | None = Field(None, ge=0, le=1, description="default: median agreement")
+
+
+class ConsistencySpec(_Strict):
+    """A mode's `consistency:` block: M samples per eval item after the usual evaluation."""
+
+    samples: int = Field(5, ge=2, description="samples per item (M)")
+    temperature: float = Field(0.8, gt=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    max_items: int | None = Field(None, ge=1, description="first n eval items; default: all")
+    judge: JudgeOutcomesSpec | None = None
+
+
 class ModeSpec(BaseModel):
-    """A mode: a registered method type (defaults to the name) plus its parameters."""
+    """A mode: a registered method type (defaults to the name) plus its parameters.
+
+    `consistency: {samples: M, temperature: T, top_p: P}` adds the consistency pass; it is kept
+    among the extra fields (so modes without it are recorded exactly as before) and is not a
+    method option.
+    """
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -131,10 +156,21 @@ class ModeSpec(BaseModel):
         """The registered method this entry instantiates."""
         return self.type or self.name
 
+    @model_validator(mode="after")
+    def _check_consistency(self) -> ModeSpec:
+        self.consistency  # noqa: B018 -- validates the block when the config is read
+        return self
+
+    @property
+    def consistency(self) -> ConsistencySpec | None:
+        """The consistency-pass settings, when the mode asks for them."""
+        block = (self.model_extra or {}).get("consistency")
+        return None if block is None else ConsistencySpec.model_validate(block)
+
     @property
     def options(self) -> dict[str, Any]:
-        """The method-specific options (every field besides name, type and base_mode)."""
-        return dict(self.model_extra or {})
+        """The method-specific options (every field besides name, type, base_mode, consistency)."""
+        return {k: v for k, v in (self.model_extra or {}).items() if k != "consistency"}
 
 
 class MatrixRule(_Strict):

@@ -114,12 +114,14 @@ def _shapes_data(kind: str, filename: str, name: str) -> Path:
 
 
 def resolve_builtin_data(name: str) -> Path:
-    """A generated data file: `builtin:<task>/<split>.jsonl` (sentiment, topic) or shapes data.
+    """A generated data file: `builtin:<task>/<split>.jsonl` (sentiment, topic, arithmetic in
+    GSM8K's format) or shapes data.
 
     Shapes: `builtin:shapes-captions/<split>.json` (COCO annotations), `builtin:shapes-images/
     <split>` (their image folder), `builtin:shapes-cot/<split>.jsonl` (LLaVA-CoT conversations,
     image paths relative to the file's folder), `builtin:shapes-mcq/<split>.tsv` (MMBench-style).
     """
+    from benchlab.quickstart.arithmetic import ARITHMETIC_SIZES, write_arithmetic
     from benchlab.quickstart.synthetic import SYNTHETIC_TASKS, write_task
 
     key = name.removeprefix("builtin:")
@@ -129,6 +131,11 @@ def resolve_builtin_data(name: str) -> Path:
     if task in _SHAPES_FILES:
         return _shapes_data(task, filename, name)
     split = filename.removesuffix(".jsonl")
+    if task == "arithmetic" and split in ARITHMETIC_SIZES:
+        path = cache_dir() / "data" / task / f"{split}.jsonl"
+        if not path.exists():
+            write_arithmetic(split, path, size=ARITHMETIC_SIZES[split], seed=0)
+        return path
     if task not in SYNTHETIC_TASKS or split not in _TASK_SIZES:
         raise ConfigError(
             f"unknown built-in data {name!r}; use builtin:<task>/<split>.jsonl with task in "

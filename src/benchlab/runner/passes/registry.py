@@ -25,13 +25,14 @@ def register_pass(name: str, factory: Callable[[], EvaluationPass]) -> None:
 
 
 def passes_for(spec: ExperimentSpec) -> tuple[str, ...]:
-    """The passes an experiment runs: the defaults (the place to switch on a later pass, e.g.
-    consistency sampling when the spec asks for M samples). A task type may add its own
-    passes (e.g. `scoring_model`), run after evaluate and before latency."""
+    """The passes an experiment runs: evaluate, the task type's own passes (e.g.
+    `scoring_model`), latency, then consistency sampling when the mode has a `consistency:`
+    block."""
     from benchlab.tasks.registry import task_entries
 
     extra = task_entries()[spec.task.task_type].passes
-    return (DEFAULT_PASSES[0], *extra, *DEFAULT_PASSES[1:]) if extra else DEFAULT_PASSES
+    passes = (DEFAULT_PASSES[0], *extra, *DEFAULT_PASSES[1:])
+    return (*passes, "consistency") if spec.mode.consistency is not None else passes
 
 
 def pass_names() -> list[str]:
@@ -54,6 +55,7 @@ def _load() -> None:
     if _loaded:
         return
     _loaded = True
+    from benchlab.runner.passes.consistency import ConsistencyPass
     from benchlab.runner.passes.evaluate import EvaluatePass
     from benchlab.runner.passes.latency import LatencyPass
     from benchlab.runner.passes.scoring_model import ScoringModelPass
@@ -61,3 +63,4 @@ def _load() -> None:
     register_pass("evaluate", EvaluatePass)
     register_pass("latency", LatencyPass)
     register_pass("scoring_model", ScoringModelPass)
+    register_pass("consistency", ConsistencyPass)
