@@ -187,3 +187,22 @@ def test_sampled_generation_is_batched_and_identical_across_batch_sizes(tiny_cau
         assert backend.generate(requests[1:2]) == answers[-1][1:2]  # alone or with others
     assert all(a == answers[0] for a in answers)
     assert all(len(set(r.texts)) > 1 for r in answers[0])  # samples differ within an item
+
+
+def test_truncated_prompts_are_noted_never_silent(tiny_causal, caplog) -> None:
+    model, tokenizer = tiny_causal
+    backend = HFCausalBackend(model, tokenizer, max_length=32, batch_size=2, fingerprint="t")
+    short, long = LoglikelihoodRequest("Review: ok", " good"), LoglikelihoodRequest(SHOTS, " A")
+    prompt = GenerationRequest(SHOTS, max_new_tokens=4)
+    with caplog.at_level("WARNING"):
+        backend.loglikelihood([short, long])
+        backend.generate([prompt, GenerationRequest("Hi", max_new_tokens=4)])
+    assert backend.truncated_requests == {long, prompt}
+    assert "cut from the left" in caplog.text
+
+
+def test_max_length_defaults_to_the_models_context_length(tiny_causal) -> None:
+    from benchlab.backends.hf_causal import context_length
+
+    model, tokenizer = tiny_causal
+    assert context_length(model, tokenizer, default=512) == model.config.max_position_embeddings

@@ -16,7 +16,8 @@ answered.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Mapping, Sequence
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from benchlab.backends.base import Backend
@@ -42,7 +43,15 @@ if TYPE_CHECKING:
     from benchlab.backends.weights import LoadedModel
     from benchlab.config.schema import ModelSpec
 
-__all__ = ["HFCausalBackend", "encode_pair", "tokenize_texts", "truncate_at_stop"]
+_log = logging.getLogger(__name__)
+
+__all__ = [
+    "HFCausalBackend",
+    "context_length",
+    "encode_pair",
+    "tokenize_texts",
+    "truncate_at_stop",
+]
 
 
 def encode_pair(
@@ -107,6 +116,19 @@ def _encode_pairs(
     return result
 
 
+def context_length(model: Any, tokenizer: Any, *, default: int) -> int:
+    """The model's context length (its position table, else the tokenizer's limit)."""
+    config = model.config
+    text = config.get_text_config(decoder=True) if hasattr(config, "get_text_config") else config
+    for value in (
+        getattr(text, "max_position_embeddings", None),
+        getattr(tokenizer, "model_max_length", None),
+    ):
+        if isinstance(value, int) and 8 <= value < 10_000_000:
+            return value
+    return default
+
+
 def _budget_batches(lengths: Sequence[int], rows: Sequence[int], budget: int) -> Iterator[range]:
     """Consecutive slices whose padded size (rows x longest length) stays within `budget`."""
     start = 0
@@ -132,6 +154,9 @@ class HFCausalBackend(Backend):
         GenerationRequest: "generate",
     }
 
+    #: Examples whose requests `evaluate` hands over at once, so batches are planned task-wide.
+    plan_window: ClassVar[int] = 4096
+
     def __init__(
         self,
         model: Any,
@@ -153,6 +178,8 @@ class HFCausalBackend(Backend):
         self.add_bos_token = add_bos_token
         self._fingerprint = fingerprint
         self._keeps_mask: bool | None = None
+        #: Requests whose prompt was cut from the left to fit `max_length` (never silent).
+        self.truncated_requests: set[Any] = set()
 
     @classmethod
     def load(cls, spec: ModelSpec, **options: Any) -> LoadedModel:
@@ -177,10 +204,15 @@ class HFCausalBackend(Backend):
             loaded = cls.load(spec, adapter=adapter)
         elif adapter is not None:
             loaded = attach_adapter(loaded, adapter)
+        max_length = spec.max_length
+        if "max_length" not in spec.model_fields_set:
+            max_length = context_length(loaded.model, loaded.tokenizer, default=max_length)
+            if max_length != spec.max_length:  # answers cut at 512 are not these answers
+                tag = (*tag, f"max_length={max_length}")
         backend = cls(
             loaded.model,
             loaded.tokenizer,
-            max_length=spec.max_length,
+            max_length=max_length,
             batch_size=spec.batch_size,
             fingerprint=fingerprint_of(spec, loaded.revision, *loaded.parts, *tag),
             cache=ResponseCache(spec.cache_path) if spec.cache_path else None,
@@ -222,6 +254,11 @@ class HFCausalBackend(Backend):
         )
         unique: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
         owner = [unique.setdefault((tuple(c), tuple(k)), len(unique)) for c, k in encoded]
+        self._note_truncated(
+            r
+            for r, (c, k) in zip(requests, encoded, strict=True)
+            if len(c) + len(k) > self.max_length + 1
+        )
         pairs = list(unique)
         rows = pack_rows(
             pairs,
@@ -373,7 +410,7 @@ class HFCausalBackend(Backend):
         for decoding, indices in by_decoding.items():
             rows, seeds, owners = [], [], []
             for i in indices:
-                ids = self._prompt_ids(self._prompt_text(requests[i]), decoding.max_new_tokens)
+                ids = self._prompt_ids(requests[i], decoding.max_new_tokens)
                 draws = requests[i].num_samples if decoding.sampling else 1
                 for sample in range(draws):
                     rows.append(ids)
@@ -395,9 +432,27 @@ class HFCausalBackend(Backend):
             )
         return request.prompt
 
-    def _prompt_ids(self, prompt: str, max_new_tokens: int) -> list[int]:
+    def _prompt_ids(self, request: GenerationRequest, max_new_tokens: int) -> list[int]:
+        """The prompt's tokens, cut from the left (and noted) to leave room for the answer."""
+        prompt = self._prompt_text(request)
         ids = tokenize_texts(self.tokenizer, [prompt], self.add_bos_token)[prompt]
-        return ids[-max(self.max_length - max_new_tokens, 1) :]
+        room = max(self.max_length - max_new_tokens, 1)
+        if len(ids) > room:
+            self._note_truncated([request])
+        return ids[-room:]
+
+    def _note_truncated(self, requests: Iterable[Any]) -> None:
+        """Remember (and warn about) requests whose prompt did not fit `max_length`."""
+        new = [r for r in requests if r not in self.truncated_requests]
+        if new:
+            self.truncated_requests.update(new)
+            _log.warning(
+                "%d prompt(s) longer than max_length %d were cut from the left (%d so far); "
+                "raise the model's max_length to keep them whole",
+                len(new),
+                self.max_length,
+                len(self.truncated_requests),
+            )
 
 
 def _keeps_masked_logits(model: Any) -> bool:
