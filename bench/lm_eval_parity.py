@@ -33,17 +33,6 @@ DATA = Path(
 )
 #: Where the parity model is built once and reused by the benchmark scripts.
 DEFAULT_MODEL_DIR = Path(tempfile.gettempdir()) / "benchlab-parity-llama-106m-bos"
-#: Eight subjects outside STEM for 5-shot MMLU (prompts of ~500-700 tokens).
-OTHER = [
-    "high_school_geography",
-    "marketing",
-    "sociology",
-    "world_religions",
-    "us_foreign_policy",
-    "philosophy",
-    "nutrition",
-    "management",
-]
 STEM = [
     "abstract_algebra",
     "anatomy",
@@ -66,6 +55,8 @@ STEM = [
     "machine_learning",
 ]
 
+
+from lm_eval_parity_tasks import OTHER, write_lm_eval_tasks  # noqa: E402  (bench/ is on the path)
 
 # ------------------------------------------------------------------------------ model
 
@@ -176,139 +167,6 @@ def benchlab_tasks(
     }
 
 
-def _yaml(path: Path, fields: dict[str, Any]) -> None:
-    import yaml
-
-    path.write_text(yaml.safe_dump(fields, sort_keys=False, allow_unicode=True))
-
-
-def write_lm_eval_tasks(
-    folder: Path, tasks: dict[str, tuple[Any, list[Any]]], gen_toks: int
-) -> None:
-    """JSONL copies of the items and lm-eval YAMLs that prompt them as benchlab does."""
-    from benchlab.tasks.math import COT_EXEMPLARS
-
-    for name, (_, examples) in tasks.items():
-        if name == "mmlu5":
-            continue
-        rows = [{"id": e.id, **dict(e.data), "gold": e.gold} for e in examples]
-        (folder / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    common = {
-        "dataset_path": "json",
-        "test_split": "test",
-        "output_type": "multiple_choice",
-        "doc_to_target": "{{gold}}",
-        "metric_list": [{"metric": "acc"}, {"metric": "acc_norm"}],
-    }
-    _yaml(
-        folder / "parity_arc.yaml",
-        {
-            "task": "parity_arc",
-            "dataset_kwargs": {"data_files": {"test": str(folder / "arc.jsonl")}},
-            **common,
-            "doc_to_text": "Question: {{question}}\nAnswer:",
-            "doc_to_choice": "{{choices}}",
-        },
-    )
-    letters = "\n".join(f"{c}. {{{{choices[{i}]}}}}" for i, c in enumerate("ABCD"))
-    _yaml(
-        folder / "parity_mmlu.yaml",
-        {
-            "task": "parity_mmlu",
-            "dataset_kwargs": {"data_files": {"test": str(folder / "mmlu.jsonl")}},
-            **common,
-            "doc_to_text": "The following are multiple choice questions (with answers) about "
-            "{{subject.replace('_', ' ')}}.\n\n{{question.strip()}}\n" + letters + "\nAnswer:",
-            "doc_to_choice": ["A", "B", "C", "D"],
-        },
-    )
-    mmlu5, examples = tasks["mmlu5"]
-    dev = mmlu5.load_split("train")
-    for subject in OTHER:
-        for split, rows in (("test", examples), ("dev", dev)):
-            lines = [
-                json.dumps({**dict(e.data), "gold": e.gold}) for e in rows if e.group == subject
-            ]
-            (folder / f"mmlu5_{subject}_{split}.jsonl").write_text("".join(f"{x}\n" for x in lines))
-        name = subject.replace("_", " ")
-        _yaml(
-            folder / f"parity_mmlu5_{subject}.yaml",
-            {
-                "task": f"parity_mmlu5_{subject}",
-                "dataset_path": "json",
-                "dataset_kwargs": {
-                    "data_files": {
-                        split: str(folder / f"mmlu5_{subject}_{split}.jsonl")
-                        for split in ("test", "dev")
-                    }
-                },
-                "test_split": "test",
-                "fewshot_split": "dev",
-                "fewshot_config": {"sampler": "first_n"},
-                "num_fewshot": 5,
-                "output_type": "multiple_choice",
-                "description": "The following are multiple choice questions (with answers) "
-                f"about {name}.\n\n",
-                "doc_to_text": "{{question.strip()}}\n" + letters + "\nAnswer:",
-                "doc_to_choice": ["A", "B", "C", "D"],
-                "doc_to_target": "{{gold}}",
-                "metric_list": [{"metric": "acc"}, {"metric": "acc_norm"}],
-            },
-        )
-    _yaml(
-        folder / "parity_gsm8k.yaml",
-        {
-            "task": "parity_gsm8k",
-            "dataset_path": "json",
-            "dataset_kwargs": {"data_files": {"test": str(folder / "gsm8k.jsonl")}},
-            "test_split": "test",
-            "output_type": "generate_until",
-            "doc_to_text": "Q: {{question}}\nA:",
-            "doc_to_target": "{{gold if gold is defined else target}}",
-            "num_fewshot": 8,
-            "fewshot_config": {
-                "sampler": "first_n",
-                "samples": [{"question": q, "target": a} for q, a in COT_EXEMPLARS],
-            },
-            "generation_kwargs": {
-                "until": ["Q:", "</s>", "<|im_end|>"],
-                "do_sample": False,
-                "max_gen_toks": gen_toks,
-            },
-            "filter_list": [
-                {
-                    "name": "strict-match",
-                    "filter": [
-                        {"function": "regex", "regex_pattern": "The answer is (\\-?[0-9\\.\\,]+)."},
-                        {"function": "take_first"},
-                    ],
-                },
-                {
-                    "name": "flexible-extract",
-                    "filter": [
-                        {
-                            "function": "regex",
-                            "group_select": -1,
-                            "regex_pattern": "(-?[$0-9.,]{2,})|(-?[0-9]+)",
-                        },
-                        {"function": "take_first"},
-                    ],
-                },
-            ],
-            "metric_list": [
-                {
-                    "metric": "exact_match",
-                    "aggregation": "mean",
-                    "higher_is_better": True,
-                    "ignore_case": True,
-                    "ignore_punctuation": False,
-                    "regexes_to_ignore": [",", "\\$", "(?s).*#### ", "\\.$"],
-                }
-            ],
-        },
-    )
-
-
 # ------------------------------------------------------------------------------ runs
 
 
@@ -360,7 +218,13 @@ def run_lm_eval(
 
 
 def run_benchlab(
-    model: Any, tokenizer: Any, task: Any, examples: list[Any], batch_size: int, max_length: int
+    model: Any,
+    tokenizer: Any,
+    task: Any,
+    examples: list[Any],
+    batch_size: int,
+    max_length: int,
+    plan_window: int = 0,
 ) -> tuple[list[Any], float]:
     """benchlab's predictions for the same items, evaluated as a run does, and the time."""
     from benchlab.backends.hf_causal import HFCausalBackend
@@ -368,7 +232,12 @@ def run_benchlab(
     from benchlab.tasks.evaluation import evaluate
 
     backend = HFCausalBackend(
-        model, tokenizer, max_length=max_length, batch_size=batch_size, fingerprint="parity"
+        model,
+        tokenizer,
+        max_length=max_length,
+        batch_size=batch_size,
+        fingerprint="parity",
+        plan_window=plan_window,
     )
     started = time.perf_counter()
     predictions = evaluate(task, backend, examples, EvalContext())
@@ -507,6 +376,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=2048)
     parser.add_argument("--only", nargs="*", default=["arc", "mmlu", "mmlu5", "gsm8k"])
+    parser.add_argument(
+        "--plan-window", type=int, default=0, help="examples benchlab plans at once (0: chunks)"
+    )
     parser.add_argument("--benchlab-first", action="store_true", help="alternate the order")
     args = parser.parse_args()
 
@@ -535,7 +407,13 @@ def main() -> None:
 
             def ours(task=task, examples=examples):
                 return run_benchlab(
-                    model, tokenizer, task, examples, args.batch_size, args.max_length
+                    model,
+                    tokenizer,
+                    task,
+                    examples,
+                    args.batch_size,
+                    args.max_length,
+                    args.plan_window,
                 )
 
             if args.benchlab_first:

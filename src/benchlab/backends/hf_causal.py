@@ -154,8 +154,10 @@ class HFCausalBackend(Backend):
         GenerationRequest: "generate",
     }
 
-    #: Examples whose requests `evaluate` hands over at once, so batches are planned task-wide.
-    plan_window: ClassVar[int] = 4096
+    #: Examples whose requests `evaluate` may hand over at once, so batches (and prefix groups)
+    #: are planned task-wide. 0 keeps evaluate's chunks: other batch shapes change float32 sums
+    #: in their last bits, and a run's predictions must stay byte-identical for its config.
+    plan_window: int = 0
 
     def __init__(
         self,
@@ -168,6 +170,7 @@ class HFCausalBackend(Backend):
         cache: ResponseCache | None = None,
         share_prefix: bool = True,
         add_bos_token: bool | None = None,
+        plan_window: int = 0,
     ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -176,6 +179,7 @@ class HFCausalBackend(Backend):
         self.cache = cache
         self.share_prefix = share_prefix
         self.add_bos_token = add_bos_token
+        self.plan_window = plan_window
         self._fingerprint = fingerprint
         self._keeps_mask: bool | None = None
         #: Requests whose prompt was cut from the left to fit `max_length` (never silent).
