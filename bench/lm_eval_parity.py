@@ -4,10 +4,12 @@ Builds (once) a ~100M-parameter Llama with random weights and a 32k byte-level B
 benchmark text, writes local lm-eval task YAMLs over JSONL copies of the items benchlab parses
 from the data folder next to the repo (../shared/data), runs both offline on the CPU and prints,
 per task: the max |difference| of per-item log-likelihoods, agreement of acc / acc_norm, and the
-wall-time ratio; for GSM8K the agreement of greedy generations and of strict/flexible scores given
-lm-eval's generations.
+wall-time ratio; for GSM8K (8-shot chain of thought, lm-eval's exemplars, first_n) the agreement
+of greedy generations and of strict/flexible scores given lm-eval's generations. `mmlu` is 0-shot
+MMLU-STEM; `mmlu5` is 5-shot MMLU on eight subjects outside STEM, one lm-eval task per subject
+with lm-eval's template and its `first_n` shots from the subject's dev split.
 
-    .venv/bin/python bench/lm_eval_parity.py --n-arc 300 --n-mmlu 304 --n-gsm8k 40
+    .venv/bin/python bench/lm_eval_parity.py --n-arc 300 --n-mmlu 304 --n-mmlu5 800 --n-gsm8k 40
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ STEM = [
     "machine_learning",
 ]
 
+
+from lm_eval_parity_tasks import OTHER, write_lm_eval_tasks  # noqa: E402  (bench/ is on the path)
 
 # ------------------------------------------------------------------------------ model
 
@@ -115,10 +119,21 @@ def build_model(directory: Path) -> Path:
 # ------------------------------------------------------------------------------ items
 
 
+def _per_subject(examples: list[Any], n: int, subjects: list[str]) -> list[Any]:
+    """The first `n // len(subjects)` items of each subject, in the data's order."""
+    per_subject = max(1, n // len(subjects))
+    chosen, counts = [], {}
+    for example in examples:
+        if counts.get(example.group, 0) < per_subject:
+            counts[example.group] = counts.get(example.group, 0) + 1
+            chosen.append(example)
+    return chosen
+
+
 def benchlab_tasks(
-    n_arc: int, n_mmlu: int, n_gsm8k: int, gen_toks: int
+    n_arc: int, n_mmlu: int, n_mmlu5: int, n_gsm8k: int, gen_toks: int
 ) -> dict[str, tuple[Any, list[Any]]]:
-    """The three benchlab tasks over the real local copies, and the items used from each."""
+    """The benchlab tasks over the real local copies, and the items used from each."""
     from benchlab.tasks.registry import build_task
 
     arc = build_task(
@@ -127,12 +142,8 @@ def benchlab_tasks(
     mmlu = build_task(
         "mmlu", "mmlu", {"eval": str(DATA / "mmlu"), "num_fewshot": 0, "subjects": STEM}
     )
-    per_subject = max(1, n_mmlu // len(STEM))
-    mmlu_items, counts = [], {}
-    for example in mmlu.load_split("eval"):
-        if counts.get(example.group, 0) < per_subject:
-            counts[example.group] = counts.get(example.group, 0) + 1
-            mmlu_items.append(example)
+    mmlu_items = _per_subject(mmlu.load_split("eval"), n_mmlu, STEM)
+    mmlu5 = build_task("mmlu", "mmlu", {"eval": str(DATA / "mmlu"), "subjects": OTHER})
     gsm8k = build_task(
         "gsm8k",
         "gsm8k",
@@ -145,115 +156,24 @@ def benchlab_tasks(
     return {
         "arc": (arc, arc.load_split("eval")[:n_arc]),
         "mmlu": (mmlu, mmlu_items),
+        "mmlu5": (
+            mmlu5,
+            sorted(
+                _per_subject(mmlu5.load_split("eval"), n_mmlu5, OTHER),
+                key=lambda e: OTHER.index(e.group),
+            ),
+        ),
         "gsm8k": (gsm8k, gsm8k.load_split("eval")[:n_gsm8k]),
     }
-
-
-def _yaml(path: Path, fields: dict[str, Any]) -> None:
-    import yaml
-
-    path.write_text(yaml.safe_dump(fields, sort_keys=False, allow_unicode=True))
-
-
-def write_lm_eval_tasks(
-    folder: Path, tasks: dict[str, tuple[Any, list[Any]]], gen_toks: int
-) -> None:
-    """JSONL copies of the items and lm-eval YAMLs that prompt them as benchlab does."""
-    from benchlab.tasks.math import COT_EXEMPLARS
-
-    for name, (_, examples) in tasks.items():
-        rows = [{"id": e.id, **dict(e.data), "gold": e.gold} for e in examples]
-        (folder / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    common = {
-        "dataset_path": "json",
-        "test_split": "test",
-        "output_type": "multiple_choice",
-        "doc_to_target": "{{gold}}",
-        "metric_list": [{"metric": "acc"}, {"metric": "acc_norm"}],
-    }
-    _yaml(
-        folder / "parity_arc.yaml",
-        {
-            "task": "parity_arc",
-            "dataset_kwargs": {"data_files": {"test": str(folder / "arc.jsonl")}},
-            **common,
-            "doc_to_text": "Question: {{question}}\nAnswer:",
-            "doc_to_choice": "{{choices}}",
-        },
-    )
-    letters = "\n".join(f"{c}. {{{{choices[{i}]}}}}" for i, c in enumerate("ABCD"))
-    _yaml(
-        folder / "parity_mmlu.yaml",
-        {
-            "task": "parity_mmlu",
-            "dataset_kwargs": {"data_files": {"test": str(folder / "mmlu.jsonl")}},
-            **common,
-            "doc_to_text": "The following are multiple choice questions (with answers) about "
-            "{{subject.replace('_', ' ')}}.\n\n{{question.strip()}}\n" + letters + "\nAnswer:",
-            "doc_to_choice": ["A", "B", "C", "D"],
-        },
-    )
-    _yaml(
-        folder / "parity_gsm8k.yaml",
-        {
-            "task": "parity_gsm8k",
-            "dataset_path": "json",
-            "dataset_kwargs": {"data_files": {"test": str(folder / "gsm8k.jsonl")}},
-            "test_split": "test",
-            "output_type": "generate_until",
-            "doc_to_text": "Q: {{question}}\nA:",
-            "doc_to_target": "{{gold if gold is defined else target}}",
-            "num_fewshot": 8,
-            "fewshot_config": {
-                "sampler": "first_n",
-                "samples": [{"question": q, "target": a} for q, a in COT_EXEMPLARS],
-            },
-            "generation_kwargs": {
-                "until": ["Q:", "</s>", "<|im_end|>"],
-                "do_sample": False,
-                "max_gen_toks": gen_toks,
-            },
-            "filter_list": [
-                {
-                    "name": "strict-match",
-                    "filter": [
-                        {"function": "regex", "regex_pattern": "The answer is (\\-?[0-9\\.\\,]+)."},
-                        {"function": "take_first"},
-                    ],
-                },
-                {
-                    "name": "flexible-extract",
-                    "filter": [
-                        {
-                            "function": "regex",
-                            "group_select": -1,
-                            "regex_pattern": "(-?[$0-9.,]{2,})|(-?[0-9]+)",
-                        },
-                        {"function": "take_first"},
-                    ],
-                },
-            ],
-            "metric_list": [
-                {
-                    "metric": "exact_match",
-                    "aggregation": "mean",
-                    "higher_is_better": True,
-                    "ignore_case": True,
-                    "ignore_punctuation": False,
-                    "regexes_to_ignore": [",", "\\$", "(?s).*#### ", "\\.$"],
-                }
-            ],
-        },
-    )
 
 
 # ------------------------------------------------------------------------------ runs
 
 
 def run_lm_eval(
-    model: Any, tokenizer: Any, folder: Path, task: str, batch_size: int, max_length: int
+    model: Any, tokenizer: Any, folder: Path, tasks: list[str], batch_size: int, max_length: int
 ) -> tuple[list[dict[str, Any]], float, float]:
-    """lm-eval's samples, the wall time of simple_evaluate, and of its model calls alone."""
+    """lm-eval's samples (task by task), simple_evaluate's wall time, and its model calls'."""
     from lm_eval import simple_evaluate
     from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
@@ -280,19 +200,31 @@ def run_lm_eval(
     started = time.perf_counter()
     output = simple_evaluate(
         model=lm,
-        tasks=[task],
+        tasks=tasks,
         task_manager=manager,
         log_samples=True,
         bootstrap_iters=0,
         verbosity="ERROR",
     )
     seconds = time.perf_counter() - started
-    samples = sorted(output["samples"][task], key=lambda s: (s["doc_id"], s.get("filter", "")))
+    samples = [
+        sample
+        for task in tasks
+        for sample in sorted(
+            output["samples"][task], key=lambda s: (s["doc_id"], s.get("filter", ""))
+        )
+    ]
     return samples, seconds, sum(model_seconds)
 
 
 def run_benchlab(
-    model: Any, tokenizer: Any, task: Any, examples: list[Any], batch_size: int, max_length: int
+    model: Any,
+    tokenizer: Any,
+    task: Any,
+    examples: list[Any],
+    batch_size: int,
+    max_length: int,
+    plan_window: int = 0,
 ) -> tuple[list[Any], float]:
     """benchlab's predictions for the same items, evaluated as a run does, and the time."""
     from benchlab.backends.hf_causal import HFCausalBackend
@@ -300,7 +232,12 @@ def run_benchlab(
     from benchlab.tasks.evaluation import evaluate
 
     backend = HFCausalBackend(
-        model, tokenizer, max_length=max_length, batch_size=batch_size, fingerprint="parity"
+        model,
+        tokenizer,
+        max_length=max_length,
+        batch_size=batch_size,
+        fingerprint="parity",
+        plan_window=plan_window,
     )
     started = time.perf_counter()
     predictions = evaluate(task, backend, examples, EvalContext())
@@ -327,6 +264,8 @@ def compare_choices(
         "task": name,
         "items": n,
         "max_abs_loglik_diff": max(diffs),
+        "median_abs_loglik_diff": statistics.median(diffs),
+        "loglik_diffs_over_1e-4": sum(d > 1e-4 for d in diffs),
         "acc_agreement": f"{acc_same}/{n}",
         "acc_norm_agreement": f"{norm_same}/{n}",
         "acc": (
@@ -431,11 +370,16 @@ def main() -> None:
     )
     parser.add_argument("--n-arc", type=int, default=300)
     parser.add_argument("--n-mmlu", type=int, default=304)
+    parser.add_argument("--n-mmlu5", type=int, default=800)
     parser.add_argument("--n-gsm8k", type=int, default=32)
     parser.add_argument("--gen-toks", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=2048)
-    parser.add_argument("--only", nargs="*", default=["arc", "mmlu", "gsm8k"])
+    parser.add_argument("--only", nargs="*", default=["arc", "mmlu", "mmlu5", "gsm8k"])
+    parser.add_argument(
+        "--plan-window", type=int, default=0, help="examples benchlab plans at once (0: chunks)"
+    )
+    parser.add_argument("--benchlab-first", action="store_true", help="alternate the order")
     args = parser.parse_args()
 
     import torch
@@ -450,19 +394,35 @@ def main() -> None:
         f"model: {directory} ({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M "
         f"parameters, vocab {len(tokenizer)}), torch threads {torch.get_num_threads()}"
     )
-    tasks = benchlab_tasks(args.n_arc, args.n_mmlu, args.n_gsm8k, args.gen_toks)
+    tasks = benchlab_tasks(args.n_arc, args.n_mmlu, args.n_mmlu5, args.n_gsm8k, args.gen_toks)
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_lm_eval_tasks(folder, tasks, args.gen_toks)
         for name in args.only:
             task, examples = tasks[name]
+            lm_tasks = (
+                [f"parity_mmlu5_{s}" for s in OTHER] if name == "mmlu5" else [f"parity_{name}"]
+            )
+
+            def ours(task=task, examples=examples):
+                return run_benchlab(
+                    model,
+                    tokenizer,
+                    task,
+                    examples,
+                    args.batch_size,
+                    args.max_length,
+                    args.plan_window,
+                )
+
+            if args.benchlab_first:
+                predictions, bl_seconds = ours()
             samples, lm_seconds, lm_model_seconds = run_lm_eval(
-                model, tokenizer, folder, f"parity_{name}", args.batch_size, args.max_length
+                model, tokenizer, folder, lm_tasks, args.batch_size, args.max_length
             )
-            predictions, bl_seconds = run_benchlab(
-                model, tokenizer, task, examples, args.batch_size, args.max_length
-            )
+            if not args.benchlab_first:
+                predictions, bl_seconds = ours()
             if name == "gsm8k":
                 report = compare_gsm8k(task, examples, samples, predictions, lm_seconds, bl_seconds)
                 report.update(extraction_parity(task, tasks["gsm8k"][1]))

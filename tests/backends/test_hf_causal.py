@@ -125,7 +125,7 @@ def test_a_tokenizer_that_adds_a_start_token_keeps_it_as_lm_eval_does(
     target = torch.tensor(continuation_ids)
     expected = logprobs[len(body) :].gather(1, target.unsqueeze(1)).sum().item()
     assert result.logprob == pytest.approx(expected, abs=1e-4)
-    assert backend._prompt_ids("Hi there", 4)[0] == bos
+    assert backend._prompt_ids(GenerationRequest("Hi there"), 4)[0] == bos
 
 
 def test_sliding_window_rows_batched_with_packed_rows_keep_their_window(tiny_causal) -> None:

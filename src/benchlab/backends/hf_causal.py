@@ -16,13 +16,21 @@ answered.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from benchlab.backends.base import Backend
 from benchlab.backends.cache import ResponseCache
-from benchlab.backends.prefix_packing import PackedBatch, batch_rows, pack_rows
+from benchlab.backends.causal_generation import Decoding, RowGenerator, truncate_at_stop
+from benchlab.backends.prefix_cache import (
+    PrefixGroup,
+    expanded_cache,
+    prefix_cache_supported,
+    prefix_states,
+    shared_prefix_groups,
+)
+from benchlab.backends.prefix_packing import PackedBatch, Row, batch_rows, pack_rows
 from benchlab.backends.registry import register_backend
 from benchlab.requests import (
     GenerationRequest,
@@ -35,7 +43,15 @@ if TYPE_CHECKING:
     from benchlab.backends.weights import LoadedModel
     from benchlab.config.schema import ModelSpec
 
-__all__ = ["HFCausalBackend", "encode_pair", "tokenize_texts", "truncate_at_stop"]
+_log = logging.getLogger(__name__)
+
+__all__ = [
+    "HFCausalBackend",
+    "context_length",
+    "encode_pair",
+    "tokenize_texts",
+    "truncate_at_stop",
+]
 
 
 def encode_pair(
@@ -100,10 +116,17 @@ def _encode_pairs(
     return result
 
 
-def truncate_at_stop(text: str, stops: Sequence[str]) -> str:
-    """Cut generated text at the earliest stop sequence."""
-    cut = min((i for i in (text.find(s) for s in stops if s) if i >= 0), default=len(text))
-    return text[:cut]
+def context_length(model: Any, tokenizer: Any, *, default: int) -> int:
+    """The model's context length (its position table, else the tokenizer's limit)."""
+    config = model.config
+    text = config.get_text_config(decoder=True) if hasattr(config, "get_text_config") else config
+    for value in (
+        getattr(text, "max_position_embeddings", None),
+        getattr(tokenizer, "model_max_length", None),
+    ):
+        if isinstance(value, int) and 8 <= value < 10_000_000:
+            return value
+    return default
 
 
 def _budget_batches(lengths: Sequence[int], rows: Sequence[int], budget: int) -> Iterator[range]:
@@ -131,6 +154,11 @@ class HFCausalBackend(Backend):
         GenerationRequest: "generate",
     }
 
+    #: Examples whose requests `evaluate` may hand over at once, so batches (and prefix groups)
+    #: are planned task-wide. 0 keeps evaluate's chunks: other batch shapes change float32 sums
+    #: in their last bits, and a run's predictions must stay byte-identical for its config.
+    plan_window: int = 0
+
     def __init__(
         self,
         model: Any,
@@ -142,6 +170,7 @@ class HFCausalBackend(Backend):
         cache: ResponseCache | None = None,
         share_prefix: bool = True,
         add_bos_token: bool | None = None,
+        plan_window: int = 0,
     ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -150,8 +179,11 @@ class HFCausalBackend(Backend):
         self.cache = cache
         self.share_prefix = share_prefix
         self.add_bos_token = add_bos_token
+        self.plan_window = plan_window
         self._fingerprint = fingerprint
         self._keeps_mask: bool | None = None
+        #: Requests whose prompt was cut from the left to fit `max_length` (never silent).
+        self.truncated_requests: set[Any] = set()
 
     @classmethod
     def load(cls, spec: ModelSpec, **options: Any) -> LoadedModel:
@@ -176,10 +208,15 @@ class HFCausalBackend(Backend):
             loaded = cls.load(spec, adapter=adapter)
         elif adapter is not None:
             loaded = attach_adapter(loaded, adapter)
+        max_length = spec.max_length
+        if "max_length" not in spec.model_fields_set:
+            max_length = context_length(loaded.model, loaded.tokenizer, default=max_length)
+            if max_length != spec.max_length:  # answers cut at 512 are not these answers
+                tag = (*tag, f"max_length={max_length}")
         backend = cls(
             loaded.model,
             loaded.tokenizer,
-            max_length=spec.max_length,
+            max_length=max_length,
             batch_size=spec.batch_size,
             fingerprint=fingerprint_of(spec, loaded.revision, *loaded.parts, *tag),
             cache=ResponseCache(spec.cache_path) if spec.cache_path else None,
@@ -221,6 +258,11 @@ class HFCausalBackend(Backend):
         )
         unique: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
         owner = [unique.setdefault((tuple(c), tuple(k)), len(unique)) for c, k in encoded]
+        self._note_truncated(
+            r
+            for r, (c, k) in zip(requests, encoded, strict=True)
+            if len(c) + len(k) > self.max_length + 1
+        )
         pairs = list(unique)
         rows = pack_rows(
             pairs,
@@ -229,12 +271,44 @@ class HFCausalBackend(Backend):
             share_trunks=self.share_prefix,
             pack_branches=self.share_prefix and self._masks_allowed,
         )
-        # Rows that need a branch mask are batched apart from the rest, so every other row keeps
-        # the model's own mask (a sliding window, for one) whatever it is batched with.
-        rows.sort(key=lambda row: -row.width)
         device = self._device
         totals = torch.zeros(len(pairs), dtype=torch.float32, device=device)
         misses = torch.zeros(len(pairs), dtype=torch.long, device=device)
+        grouped: set[int] = set()
+        for group in self._prefix_groups([row.trunk for row in rows]):
+            prefix = rows[group.members[0]].trunk[: group.length]
+            states = prefix_states(self.model, prefix, device)
+            tails = [Row(rows[m].trunk[group.length :], rows[m].branches) for m in group.members]
+            self._score_rows(tails, totals, misses, (states, group.length))
+            grouped.update(group.members)
+        self._score_rows([r for i, r in enumerate(rows) if i not in grouped], totals, misses)
+        answers = [
+            LoglikelihoodResult(total, missed == 0, len(continuation))
+            for total, missed, (_, continuation) in zip(
+                totals.tolist(), misses.tolist(), pairs, strict=True
+            )
+        ]
+        return [answers[i] for i in owner]
+
+    def _prefix_groups(self, sequences: Sequence[Sequence[int]]) -> list[PrefixGroup]:
+        """Inputs sharing a long token prefix, when caching it is allowed for this model."""
+        if not (self.share_prefix and prefix_cache_supported(self.model)):
+            return []
+        return shared_prefix_groups(sequences)
+
+    def _score_rows(
+        self, rows: list[Row], totals: Any, misses: Any, prefix: tuple[Any, int] | None = None
+    ) -> None:
+        """Add each row's continuation log-probabilities (and misses) into the totals.
+
+        Rows that need a branch mask are batched apart from the rest, so every other row keeps
+        the model's own mask (a sliding window, for one) whatever it is batched with. With a
+        `prefix` (its states and length), rows hold what follows it; the prefix counts once in
+        the token budget, as it is computed once.
+        """
+        import torch
+
+        rows = sorted(rows, key=lambda row: -row.width)
         for group in (
             [row for row in rows if not row.needs_mask],
             [row for row in rows if row.needs_mask],
@@ -246,21 +320,14 @@ class HFCausalBackend(Backend):
                     [group[j] for j in batch],
                     pad_id=self.tokenizer.pad_token_id or 0,
                     mask_dtype=self.model.dtype,
-                    device=device,
+                    device=self._device,
                 )
-                logits = self._kept_logits(packed).float()
+                logits = self._kept_logits(packed, prefix).float()
                 log_norm = torch.logsumexp(logits, dim=-1)[packed.slots]
                 picked = logits[packed.slots, packed.tokens] - log_norm
                 wrong = logits.argmax(dim=-1)[packed.slots] != packed.tokens
                 totals.index_add_(0, packed.requests, picked)
                 misses.index_add_(0, packed.requests, wrong.long())
-        answers = [
-            LoglikelihoodResult(total, missed == 0, len(continuation))
-            for total, missed, (_, continuation) in zip(
-                totals.tolist(), misses.tolist(), pairs, strict=True
-            )
-        ]
-        return [answers[i] for i in owner]
 
     @property
     def _masks_allowed(self) -> bool:
@@ -289,37 +356,36 @@ class HFCausalBackend(Backend):
         window = getattr(self.model.config, "sliding_window", None)
         return min(self.max_length, window) if isinstance(window, int) else self.max_length
 
-    def _kept_logits(self, packed: PackedBatch) -> Any:
-        """Logits at the kept positions, flattened row by row to (kept, vocabulary)."""
+    def _kept_logits(self, packed: PackedBatch, prefix: tuple[Any, int] | None = None) -> Any:
+        """Logits at the kept positions, flattened row by row to (kept, vocabulary).
+
+        With a `prefix` (states, length), the rows continue it: its cached states are shared
+        by every row, positions start at its length and a branch mask lets rows see all of it.
+        """
         import torch
 
         if self._keeps_mask is None:
             self._keeps_mask = _keeps_masked_logits(self.model)
-        extra = {"logits_to_keep": packed.keep} if self._keeps_mask else {}
+        extra: dict[str, Any] = {"logits_to_keep": packed.keep} if self._keeps_mask else {}
+        mask, positions = packed.attention_mask, packed.position_ids
+        if prefix is not None:
+            states, length = prefix
+            rows = packed.input_ids.shape[0]
+            extra.update(past_key_values=expanded_cache(states, rows), use_cache=True)
+            if mask is not None:
+                seen = torch.zeros((*mask.shape[:3], length), dtype=mask.dtype, device=mask.device)
+                mask = torch.cat([seen, mask], dim=-1)
+                positions = positions + length
+        else:
+            extra["use_cache"] = False
         with torch.inference_mode():
             logits = self.model(
                 input_ids=packed.input_ids,
-                attention_mask=packed.attention_mask,
-                position_ids=packed.position_ids,
-                use_cache=False,
+                attention_mask=mask,
+                position_ids=positions,
                 **extra,
             ).logits
         return logits if logits.dim() == 2 else logits[packed.keep]
-
-    def _left_pad(self, sequences: Sequence[Sequence[int]]) -> tuple[Any, Any, Any]:
-        """Left-padded ids, attention mask and position ids (real tokens count from 0)."""
-        import torch
-
-        width = max(len(s) for s in sequences)
-        pad_id = self.tokenizer.pad_token_id or 0
-        ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
-        mask = torch.zeros((len(sequences), width), dtype=torch.long)
-        for row, tokens in enumerate(sequences):
-            ids[row, width - len(tokens) :] = torch.tensor(tokens, dtype=torch.long)
-            mask[row, width - len(tokens) :] = 1
-        positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
-        device = self._device
-        return ids.to(device), mask.to(device), positions.to(device)
 
     # ---------------------------------------------------------------- generation
 
@@ -330,18 +396,36 @@ class HFCausalBackend(Backend):
         return self._generate(requests)
 
     def _generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
-        results: dict[int, GenerationResult] = {}
-        greedy: dict[tuple[int, tuple[str, ...]], list[int]] = {}
+        """Requests decoded alike share batches; a sampled request is `num_samples` rows."""
+        generator = RowGenerator(
+            self.model, self.tokenizer, budget=self._token_budget, share_prefix=self.share_prefix
+        )
+        by_decoding: dict[Decoding, list[int]] = {}
         for i, request in enumerate(requests):
-            if request.temperature > 0 or request.num_samples > 1:
-                results[i] = self._generate_one(request)
-            else:
-                greedy.setdefault((request.max_new_tokens, request.stop), []).append(i)
-        for (max_new_tokens, stop), indices in greedy.items():
-            prompts = [self._prompt_text(requests[i]) for i in indices]
-            texts = self._greedy_batched(prompts, max_new_tokens, stop)
-            results.update({i: GenerationResult((t,)) for i, t in zip(indices, texts, strict=True)})
-        return [results[i] for i in range(len(requests))]
+            sampling = request.temperature > 0
+            decoding = Decoding(
+                request.max_new_tokens,
+                request.stop,
+                request.temperature if sampling else 0.0,
+                request.top_p if sampling else 1.0,
+            )
+            by_decoding.setdefault(decoding, []).append(i)
+        texts: dict[int, list[str]] = {i: [] for i in range(len(requests))}
+        for decoding, indices in by_decoding.items():
+            rows, seeds, owners = [], [], []
+            for i in indices:
+                ids = self._prompt_ids(requests[i], decoding.max_new_tokens)
+                draws = requests[i].num_samples if decoding.sampling else 1
+                for sample in range(draws):
+                    rows.append(ids)
+                    seeds.append(requests[i].seed + sample)
+                    owners.append(i)
+            for i, text in zip(owners, generator.run(rows, seeds, decoding), strict=True):
+                texts[i].append(text)
+        return [
+            GenerationResult(tuple(texts[i] * (r.num_samples // len(texts[i]))))  # greedy: repeated
+            for i, r in enumerate(requests)
+        ]
 
     def _prompt_text(self, request: GenerationRequest) -> str:
         if request.chat and getattr(self.tokenizer, "chat_template", None):
@@ -352,86 +436,27 @@ class HFCausalBackend(Backend):
             )
         return request.prompt
 
-    def _prompt_ids(self, prompt: str, max_new_tokens: int) -> list[int]:
+    def _prompt_ids(self, request: GenerationRequest, max_new_tokens: int) -> list[int]:
+        """The prompt's tokens, cut from the left (and noted) to leave room for the answer."""
+        prompt = self._prompt_text(request)
         ids = tokenize_texts(self.tokenizer, [prompt], self.add_bos_token)[prompt]
-        return ids[-max(self.max_length - max_new_tokens, 1) :]
+        room = max(self.max_length - max_new_tokens, 1)
+        if len(ids) > room:
+            self._note_truncated([request])
+        return ids[-room:]
 
-    def _greedy_batched(
-        self, prompts: Sequence[str], max_new_tokens: int, stop: tuple[str, ...]
-    ) -> list[str]:
-        """Greedy decoding in left-padded, length-sorted batches, cut at stop sequences."""
-        import torch
-
-        encoded = [self._prompt_ids(p, max_new_tokens) for p in prompts]
-        order = sorted(range(len(encoded)), key=lambda i: -len(encoded[i]))
-        lengths = [len(encoded[i]) + max_new_tokens for i in order]
-        budget = self._token_budget(lengths[0] if lengths else 1)
-        texts: dict[int, str] = {}
-        for batch in _budget_batches(lengths, [1] * len(order), budget):
-            chunk = [order[j] for j in batch]
-            ids, mask, _ = self._left_pad([encoded[i] for i in chunk])
-            with torch.inference_mode():
-                output = self.model.generate(
-                    input_ids=ids,
-                    attention_mask=mask,
-                    max_new_tokens=max_new_tokens,
-                    do_sample=False,
-                    temperature=None,
-                    top_p=None,
-                    top_k=None,
-                    pad_token_id=self.tokenizer.pad_token_id,
-                    stop_strings=list(stop) or None,
-                    tokenizer=self.tokenizer if stop else None,
-                )
-            for row, i in enumerate(chunk):
-                new = output[row, ids.shape[1] :]
-                text = self.tokenizer.decode(new, skip_special_tokens=True)
-                texts[i] = truncate_at_stop(text, stop)
-        return [texts[i] for i in range(len(prompts))]
-
-    def _generate_one(self, request: GenerationRequest) -> GenerationResult:
-        """Sampled generation, one prompt at a time, sample i seeded with `seed + i`.
-
-        The seed applies inside a forked RNG state, so an item's samples are the same whatever
-        ran before it, and the caller's global RNG is left as it was.
-        """
-        import torch
-
-        tokenizer = self.tokenizer
-        ids = self._prompt_ids(self._prompt_text(request), request.max_new_tokens)
-        input_ids = torch.tensor([ids], device=self._device)
-        sampling = request.temperature > 0
-        texts = []
-        for sample in range(request.num_samples):
-            with _seeded(request.seed + sample, sampling), torch.inference_mode():
-                output = self.model.generate(
-                    input_ids=input_ids,
-                    attention_mask=torch.ones_like(input_ids),
-                    max_new_tokens=request.max_new_tokens,
-                    do_sample=sampling,
-                    temperature=request.temperature if sampling else None,
-                    top_p=request.top_p if sampling else None,
-                    pad_token_id=tokenizer.pad_token_id,
-                    stop_strings=list(request.stop) or None,
-                    tokenizer=tokenizer if request.stop else None,
-                )
-            text = tokenizer.decode(output[0, input_ids.shape[1] :], skip_special_tokens=True)
-            texts.append(truncate_at_stop(text, request.stop))
-        return GenerationResult(tuple(texts))
-
-
-@contextmanager
-def _seeded(seed: int, sampling: bool) -> Iterator[None]:
-    """Run a block under `seed` in a forked torch RNG (no-op for greedy decoding)."""
-    import torch
-
-    if not sampling:
-        yield
-        return
-    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
+    def _note_truncated(self, requests: Iterable[Any]) -> None:
+        """Remember (and warn about) requests whose prompt did not fit `max_length`."""
+        new = [r for r in requests if r not in self.truncated_requests]
+        if new:
+            self.truncated_requests.update(new)
+            _log.warning(
+                "%d prompt(s) longer than max_length %d were cut from the left (%d so far); "
+                "raise the model's max_length to keep them whole",
+                len(new),
+                self.max_length,
+                len(self.truncated_requests),
+            )
 
 
 def _keeps_masked_logits(model: Any) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -16,10 +16,14 @@ __all__ = ["FewShot", "FewShotOptions", "ZeroShot", "base_model"]
 
 
 class FewShotOptions(MethodOptions):
-    """Number of demonstrations and the seed that picks them."""
+    """Number of demonstrations, how they are picked, and the seed of a random draw."""
 
     k: int = Field(5, ge=1)
     seed: int = 1234
+    rule: Literal["task", "random", "first_n"] = Field(
+        "task", description="task: the task's own rule (first_n for MMLU, else random)"
+    )
+    same_group: bool = Field(True, description="draw from the item's own subject when grouped")
 
 
 @register_method("zero_shot")
@@ -48,7 +52,14 @@ class FewShot(Method):
     def prepare(self, context: MethodContext) -> Prepared:
         """Load the model and a demonstration sampler over the training examples."""
         options: FewShotOptions = self.options  # type: ignore[assignment]
-        sampler = FewShotSampler(context.train_examples(), options.k, options.seed)
+        rule = getattr(context.task, "fewshot_rule", "random")
+        sampler = FewShotSampler(
+            context.train_examples(),
+            options.k,
+            options.seed,
+            rule=rule if options.rule == "task" else options.rule,
+            same_group=options.same_group,
+        )
         base = context.prepare_base()
         backend = context.starting_backend(base)
         evaluation = EvalContext(demonstrations=sampler, seed=context.spec.seed)

@@ -1,14 +1,35 @@
-"""Runs a task against a backend: build requests per chunk, answer them in batches, score."""
+"""Runs a task against a backend: build requests, answer them in batches, score per chunk.
+
+A backend that plans its own batches (`plan_window`: examples it may see at once) gets that
+many examples' requests in one call, so it can sort, group shared prefixes and batch across the
+whole task; scoring and progress still go chunk by chunk.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from benchlab.requests import Answerer
+from benchlab.requests import Answerer, GenerationRequest, LoglikelihoodRequest
 from benchlab.tasks.base import EvalContext, Example, Prediction, Task
 
-__all__ = ["answer_requests", "evaluate"]
+__all__ = ["answer_requests", "evaluate", "prompt_hash"]
+
+
+def prompt_hash(requests: Sequence[Any]) -> str:
+    """sha256 of the distinct prompts an example's requests show the model (media by hash)."""
+    shown = []
+    for request in requests:
+        if isinstance(request, LoglikelihoodRequest):
+            text = request.context
+        elif isinstance(request, GenerationRequest):
+            text = request.prompt
+        else:
+            text = f"{request.text}\x00{request.text_pair or ''}"
+        media = getattr(request, "media", ())
+        shown.append(text + "".join(f"\x00{m.content_hash()}" for m in media))
+    return hashlib.sha256("\x01".join(dict.fromkeys(shown)).encode()).hexdigest()
 
 
 def answer_requests(backend: Answerer, requests: Sequence[Any]) -> list[Any]:
@@ -28,12 +49,13 @@ def evaluate(
     can check that none came from the eval split.
     """
     predictions: list[Prediction] = []
-    for start in range(0, len(examples), context.chunk_size):
-        chunk = examples[start : start + context.chunk_size]
-        shown = [context.demonstrations(example) for example in chunk]
+    window = max(context.chunk_size, getattr(backend, "plan_window", 0))
+    for start in range(0, len(examples), window):
+        part = examples[start : start + window]
+        shown = [context.demonstrations(example) for example in part]
         per_example = [
             task.requests_for(example, demonstrations, context)
-            for example, demonstrations in zip(chunk, shown, strict=True)
+            for example, demonstrations in zip(part, shown, strict=True)
         ]
         flat = [request for requests in per_example for request in requests]
         answers = answer_requests(backend, flat)
@@ -41,10 +63,33 @@ def evaluate(
         for requests in per_example:
             grouped.append(answers[offset : offset + len(requests)])
             offset += len(requests)
-        scored = task.score_batch(chunk, grouped)
-        for prediction, demonstrations in zip(scored, shown, strict=True):
-            if demonstrations:
-                prediction.demonstrations = [d.id for d in demonstrations]
-        predictions.extend(scored)
-        context.advance(len(chunk))
+        for at in range(0, len(part), context.chunk_size):
+            end = at + context.chunk_size
+            scored = task.score_batch(part[at:end], grouped[at:end])
+            _annotate(task, backend, scored, part[at:end], shown[at:end], per_example[at:end])
+            predictions.extend(scored)
+            context.advance(len(scored))
     return predictions
+
+
+def _annotate(
+    task: Task,
+    backend: Answerer,
+    scored: Sequence[Prediction],
+    examples: Sequence[Example],
+    shown: Sequence[Sequence[Example]],
+    per_example: Sequence[Sequence[Any]],
+) -> None:
+    """Record what each prompt showed: demonstration ids, a hash of it, and any truncation."""
+    truncated = getattr(backend, "truncated_requests", ())
+    fixed = getattr(task, "fixed_shots", None)
+    for prediction, example, demonstrations, requests in zip(
+        scored, examples, shown, per_example, strict=True
+    ):
+        if demonstrations:
+            prediction.demonstrations = [d.id for d in demonstrations]
+        elif fixed is not None and (shots := fixed(example)):
+            prediction.details["fixed_shots"] = [d.id for d in shots]
+        prediction.details["prompt_sha256"] = prompt_hash(requests)
+        if any(r in truncated for r in requests):
+            prediction.details["truncated"] = True

@@ -57,6 +57,7 @@ _DEFAULTS: dict[str, Any] = {
         "The following are multiple choice questions (with answers) about {subject}.\n\n"
     ),
     "num_fewshot": 5,
+    "fewshot_rule": "first_n",
 }
 
 

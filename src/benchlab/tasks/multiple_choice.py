@@ -67,6 +67,9 @@ class MultipleChoiceOptions(BaseModel):
     description: str = Field("", description="text before everything; {subject} is filled in")
     scoring: Scoring = "loglikelihood"
     num_fewshot: int = Field(0, ge=0, description="fixed shots: the first n of `train`")
+    fewshot_rule: Literal["random", "first_n"] = Field(
+        "random", description="how a few_shot mode picks demonstrations (first_n: lm-eval's)"
+    )
     chain_of_thought: bool = False
     chat: bool = Field(False, description="apply the model's chat template (generate only)")
     max_new_tokens: int | None = Field(None, ge=1)
@@ -112,6 +115,11 @@ class MultipleChoiceTask(Task):
         self.options = options
         self.categories = dict(categories or {})
         self._splits: dict[str, list[Example]] = {}
+
+    @property
+    def fewshot_rule(self) -> str:
+        """The rule a few_shot mode follows unless it names one (first_n for MMLU)."""
+        return self.options.fewshot_rule
 
     def validate(self) -> None:
         """Local files are read and every row parsed; fixed shots fit the train items."""
