@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from benchlab.backends.base import Backend
 from benchlab.backends.cache import ResponseCache
-from benchlab.backends.hf_causal import _seeded, truncate_at_stop
+from benchlab.backends.causal_generation import truncate_at_stop
 from benchlab.backends.images import open_image
 from benchlab.backends.registry import register_backend
+from benchlab.backends.seeding import seeded
 from benchlab.requests import (
     GenerationRequest,
     GenerationResult,
@@ -219,7 +220,7 @@ class HFVisionLanguageBackend(Backend):
         sampling = request if request.temperature > 0 else None
         texts = []
         for sample in range(request.num_samples):
-            with _seeded(request.seed + sample, sampling is not None):
+            with seeded(request.seed + sample, sampling is not None):
                 texts.extend(
                     self._decode_new([request], request.max_new_tokens, request.stop, sampling)
                 )
