@@ -26,9 +26,9 @@ def prompt_hash(requests: Sequence[Any]) -> str:
         elif isinstance(request, GenerationRequest):
             text = request.prompt
         else:
-            text = f"{request.text}\x00{request.text_pair or ''}"
+            text = f"{request.text}\x00{getattr(request, 'text_pair', None) or ''}"
         media = getattr(request, "media", ())
-        shown.append(text + "".join(f"\x00{m.content_hash()}" for m in media))
+        shown.append(text + "".join(f"\x00{m.content_hash}" for m in media))
     return hashlib.sha256("\x01".join(dict.fromkeys(shown)).encode()).hexdigest()
 
 
