@@ -191,3 +191,30 @@ def test_rows_too_long_for_max_length_are_left_out_not_cut(tiny_causal_dir: Path
     # the end-of-text token TRL appends must fit too
     assert _fitting_rows(tokenizer, [short, long, chat], length + 1) == [short, chat]
     assert _fitting_rows(tokenizer, [short], length) == []
+
+
+def test_a_full_sft_model_folder_loads_as_a_model_path_with_its_tokenizer(
+    tmp_path: Path,
+) -> None:
+    """The self-consistency loop distills from, and retrains, a run's full SFT model folder."""
+    study = yaml.safe_load(_study(tmp_path).read_text())
+    study["tasks"] = study["tasks"][:1]
+    study["modes"] = [{**study["modes"][1], "peft": "full"}]
+    first = tmp_path / "full.yaml"
+    first.write_text(yaml.safe_dump(study, sort_keys=False))
+    assert run_plan(load_plan(first), tmp_path / "run").ok
+    folder = tmp_path / "run/experiments/tiny-llama_gsm_sft"
+    assert (folder / "model" / "tokenizer.json").exists()
+    study["models"][0]["path"] = str(folder / "model")
+    study["modes"] = [{"name": "sft", "type": "zero_shot"}]
+    again = tmp_path / "again.yaml"
+    again.write_text(yaml.safe_dump(study, sort_keys=False))
+    assert run_plan(load_plan(again), tmp_path / "again").ok
+
+    def predictions(run: Path) -> list[tuple[str, str]]:
+        lines = (run / "experiments/tiny-llama_gsm_sft/predictions.jsonl").read_text()
+        return [(r["id"], r["generation"]) for r in map(json.loads, lines.splitlines())]
+
+    trained = predictions(tmp_path / "run")
+    assert len(trained) == 6 and any(text.strip() for _, text in trained)
+    assert trained == predictions(tmp_path / "again")

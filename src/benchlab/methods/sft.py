@@ -252,6 +252,8 @@ class SFT(Method):
         shutil.rmtree(checkpoints, ignore_errors=True)
         tuned = trainer.model.eval()
         tuned.save_pretrained(target / artifact)
+        if artifact == "model":  # a whole model folder, usable as a later config's `path:`
+            tokenizer.save_pretrained(target / artifact)
         history = history_of(trainer.state.log_history)
         history.update(train_rows=len(train), validation_rows=len(validation))
         if options.quantization is not None:
