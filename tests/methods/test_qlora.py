@@ -23,6 +23,8 @@ MODES = [
      "validation_fraction": 0.0, "evaluate_merged": True},
     {"name": "dpo-nf4", "type": "dpo", **ADAPTER, "quantization": "nf4",
      "learning_rate": 3.0e-3},
+    {"name": "lora", "type": "lora", **ADAPTER, "target_modules": "all-linear",
+     "learning_rate": 3.0e-3, "validation_fraction": 0.0},
 ]  # fmt: skip
 
 
@@ -113,3 +115,20 @@ def test_merged_evaluation_and_dpo_on_a_4bit_base(qlora_run: Path) -> None:
     assert dpo["quantization"]["quant_type"] == "nf4"
     assert dpo["base_weight_copies"] == 1
     assert dpo["train_metrics"] and "rewards/margins" in dpo["train_metrics"][-1]
+
+
+def test_lora_and_qlora_record_their_footprint_on_the_same_model(qlora_run: Path) -> None:
+    from benchlab.backends.registry import load_model
+    from benchlab.config.schema import ModelSpec
+
+    def footprint(mode: str) -> float:
+        history = json.loads((_experiment(qlora_run, mode) / "history.json").read_text())
+        return history["memory"]["model_footprint_mb"]
+
+    full = load_model(ModelSpec(**TINY_LLAMA)).model
+    training = json.loads((_experiment(qlora_run, "lora") / "results.json").read_text())
+    # full precision: every base weight and buffer, plus the float32 adapter
+    adapter_bytes = 4 * training["training"]["trainable_parameters"]
+    expected = (full.get_memory_footprint() + adapter_bytes) / 2**20
+    assert footprint("lora") == pytest.approx(expected, abs=1e-3)
+    assert footprint("qlora") < footprint("lora")

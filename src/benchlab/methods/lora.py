@@ -191,6 +191,7 @@ class LoRA(Method):
             record.history["quantization"] = quantization_summary(
                 quantized_spec(context.spec.model, options.quantization)
             )
-            record.history["memory"] = {"model_footprint_mb": footprint_mb(model)}
+        # Recorded with and without a 4-bit base, so QLoRA and LoRA compare on one model.
+        record.history["memory"] = {"model_footprint_mb": footprint_mb(model)}
         tuned = dataclasses.replace(loaded, model=model)
         return with_part(tuned, f"adapter:{artifact_digest(adapter_dir)}"), record
