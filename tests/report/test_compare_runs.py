@@ -240,3 +240,63 @@ def test_unknown_explicit_pair_names_the_choices(runs):
     )
     assert result.exit_code == 2
     assert "run B has no complete experiment 'nope'" in result.output
+
+
+def test_a_count_is_never_compared_as_a_column_whose_mean_equals_it(tmp_path):
+    # every answer wrong and none missing: `correct` has mean 0, as the count has value 0
+    rows = [{"id": f"q{i}", "correct": False, "correct_strict": False} for i in range(N)]
+    metrics = {
+        "exact_match_strict": {"value": 0.0, "n": N},
+        "no_answer_strict_count": {"value": 0.0, "n": N, "ci_method": "count"},
+    }
+    for run in ("a", "b"):
+        _write(tmp_path / run, "tiny_gsm_sft", {"metrics": metrics}, rows)
+    pairs = pair_experiments(
+        read_run_experiments(tmp_path / "a"), read_run_experiments(tmp_path / "b")
+    )
+    compared = [row.metric for row in compare_runs(pairs, n_resamples=RESAMPLES)]
+    assert compared == ["exact_match_strict"]
+
+
+def _consistency_run(run: Path, items: list[tuple[str, float, list[bool], bool]], temp: float):
+    """A gsm experiment with a consistency pass: (item id, agreement, samples right, maj right)."""
+    settings = {"samples": 4, "temperature": temp, "top_p": 1.0, "max_items": None}
+    results = {"metrics": {}, "passes": {"consistency": {"settings": settings}}}
+    _write(run, "tiny_gsm_sft", results, [{"id": i} for i, *_ in items])
+    lines = [
+        {"item_id": i, "agreement": g, "sample_correct": s, "majority_correct": m}
+        for i, g, s, m in items
+    ]
+    path = run / "experiments/tiny_gsm_sft/consistency.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+def test_consistency_statistics_are_paired_by_item(tmp_path):
+    rng = np.random.default_rng(7)
+    ids = [f"q{i}" for i in range(N)]
+    right_a, right_b = rng.random((N, 4)) < 0.3, rng.random((N, 4)) < 0.6
+    agree_a, agree_b = rng.choice([0.25, 0.5, 1.0], N), rng.choice([0.5, 0.75, 1.0], N)
+    major_a, major_b = rng.random(N) < 0.3, rng.random(N) < 0.6
+    a = [(i, agree_a[k], right_a[k].tolist(), bool(major_a[k])) for k, i in enumerate(ids)]
+    b = [(i, agree_b[k], right_b[k].tolist(), bool(major_b[k])) for k, i in enumerate(ids)]
+    _consistency_run(tmp_path / "a", a, 0.8)
+    _consistency_run(tmp_path / "b", b[::-1], 0.8)  # another order: pairs follow item ids
+    _consistency_run(tmp_path / "c", b, 1.0)  # other sampling: nothing to compare
+    read = {run: read_run_experiments(tmp_path / run) for run in "abc"}
+    rows = compare_runs(pair_experiments(read["a"], read["b"]), n_resamples=RESAMPLES)
+    expected = {
+        "consistency_agreement": (agree_a, agree_b),
+        "consistency_sample_accuracy": (right_a.mean(axis=1), right_b.mean(axis=1)),
+        "consistency_majority_correct": (major_a.astype(float), major_b.astype(float)),
+    }
+    assert [row.metric for row in rows] == list(expected)
+    for row in rows:
+        col_a, col_b = expected[row.metric]
+        boot = paired_bootstrap_difference(_mean, col_a, col_b, n_resamples=RESAMPLES, seed=0)
+        assert (row.n, row.value_a) == (N, pytest.approx(col_a.mean()))
+        assert row.value_b == pytest.approx(col_b.mean())
+        assert (row.ci_low, row.ci_high) == pytest.approx((boot.ci.low, boot.ci.high))
+    majority = rows[-1]
+    assert majority.test == "mcnemar_exact"
+    assert majority.p_value == pytest.approx(mcnemar_exact(major_a, major_b).p_value)
+    assert compare_runs(pair_experiments(read["a"], read["c"]), n_resamples=RESAMPLES) == []

@@ -9,6 +9,11 @@ classification label indices. Each difference gets a seeded paired bootstrap 95%
 p-value is McNemar's exact test for 0/1 columns and a paired permutation test otherwise, and
 Holm's correction runs over every comparison of the report. All compared metrics are read as
 higher-is-better; a regression is a drop whose CI excludes 0.
+
+When both experiments ran the consistency pass with the same samples, temperature and top-p,
+its per-item statistics (consistency.jsonl, paired by item id) are compared too:
+`consistency_agreement` (the majority answer's share of the samples), `consistency_sample_accuracy`
+(the share of correct samples) and `consistency_majority_correct` (maj@M).
 """
 
 from __future__ import annotations
@@ -210,6 +215,41 @@ def _metric_specs(
     return specs
 
 
+#: consistency.jsonl field -> (compared metric, per-item value)
+_CONSISTENCY: dict[str, tuple[str, Callable[[Any], float]]] = {
+    "agreement": ("consistency_agreement", float),
+    "sample_correct": ("consistency_sample_accuracy", lambda c: sum(map(bool, c)) / len(c)),
+    "majority_correct": ("consistency_majority_correct", lambda c: float(bool(c))),
+}
+
+
+def _sampling(experiment: RunExperiment) -> tuple[Any, ...] | None:
+    """The consistency pass's (samples, temperature, top_p), None when it did not run."""
+    passes = experiment.results.get("passes") or {}
+    settings = (passes.get("consistency") or {}).get("settings") or {}
+    if not experiment.consistency or not settings:
+        return None
+    return tuple(settings.get(key) for key in ("samples", "temperature", "top_p"))
+
+
+def _consistency_specs(a: RunExperiment, b: RunExperiment) -> list[_Spec]:
+    """Per-item consistency statistics of both, on the items both sampled alike."""
+    if _sampling(a) is None or _sampling(a) != _sampling(b):
+        return []
+    by_id = {str(row.get("item_id")): row for row in b.consistency}
+    pairs = [(x, by_id.get(str(x.get("item_id")))) for x in a.consistency]
+    pairs = [(x, y) for x, y in pairs if y is not None]
+    if not pairs:
+        return []
+    specs = []
+    for key, (metric, value) in _CONSISTENCY.items():
+        col_a = np.array([value(x[key]) for x, _ in pairs], dtype=float)
+        col_b = np.array([value(y[key]) for _, y in pairs], dtype=float)
+        binary = bool(np.isin(np.concatenate([col_a, col_b]), [0, 1]).all())
+        specs.append(_Spec(metric, _mean, col_a, col_b, None, binary))
+    return specs
+
+
 def _label_functions(a: RunExperiment, labels: list[np.ndarray | None]) -> dict[str, Any]:
     """F1 / MCC / accuracy on label indices, over every label the task declares or shows."""
     if any(column is None for column in labels):
@@ -229,7 +269,7 @@ def compare_experiments(
         return []
     task = a.name("task") or a.experiment_id
     found = []
-    for spec in _metric_specs(a, b, rows_a, rows_b):
+    for spec in [*_metric_specs(a, b, rows_a, rows_b), *_consistency_specs(a, b)]:
         statistic, col_a, col_b, gold = spec.statistic, spec.a, spec.b, spec.gold
         boot = paired_bootstrap_difference(
             statistic, col_a, col_b, gold, n_resamples=n_resamples, seed=seed

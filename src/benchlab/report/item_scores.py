@@ -6,8 +6,11 @@ candidates are, in order: a column called `name`; `correct_<last word of name>` 
 `exact_match_strict` -> `correct_strict`); `correct`; and for the judge's `score`, the pair
 outcome scored win 1, tie 0.5, loss 0. A candidate is accepted only when its mean over the
 rows that have a value equals the reported value (and, when the metric records its `n`, it
-has that many values), so a column is never compared under the wrong name. Rows without a
-value (an unparseable judge verdict) are left out of that metric's pairs.
+has that many values), so a column is never compared under the wrong name. A count (its
+`ci_method` is "count": math's `no_answer_strict_count`) is a sum, never a mean, so no column
+stands for it, even one whose mean happens to equal it (a count of 0 and an all-wrong
+`correct`). Rows without a value (an unparseable judge verdict) are left out of that metric's
+pairs.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ def metric_field(
     """The column whose mean over the metric's rows is the reported value, or None."""
     reported = metrics.get(metric) or {}
     value = _number(reported.get("value"))
-    if value is None:
+    if value is None or reported.get("ci_method") == "count":
         return None
     base, _, group = metric.partition("/")
     scoped = rows_of_group(rows, group)

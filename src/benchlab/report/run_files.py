@@ -1,5 +1,8 @@
 """Read a finished run's experiments straight from `experiments/<id>/` for run-to-run comparison.
 
+Each experiment brings its results.json, predictions.jsonl and, when the consistency pass ran,
+consistency.jsonl.
+
 Only complete experiments (results.json with status "complete") are read. Unlike the report,
 which forgives half-written runs, a comparison refuses a predictions file it cannot parse: a
 silently shorter file would change the paired items and the verdict.
@@ -8,7 +11,7 @@ silently shorter file would change the paired items and the verdict.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,8 @@ class RunExperiment:
     experiment_id: str
     results: dict[str, Any]
     rows: list[dict[str, Any]]
+    #: consistency.jsonl lines (the consistency pass's per-item statistics), [] without one
+    consistency: list[dict[str, Any]] = field(default_factory=list)
 
     def name(self, field: str) -> str:
         """model / task / mode / seed as results.json records it ('' when absent)."""
@@ -72,7 +77,9 @@ def read_run_experiments(run_dir: Path) -> dict[str, RunExperiment]:
             continue
         predictions = directory / "predictions.jsonl"
         rows = _read_rows(predictions) if predictions.is_file() else []
-        found[directory.name] = RunExperiment(directory.name, results, rows)
+        consistency = directory / "consistency.jsonl"
+        items = _read_rows(consistency) if consistency.is_file() else []
+        found[directory.name] = RunExperiment(directory.name, results, rows, items)
     if not found:
         raise DataError(f"{run_dir}: no complete experiment (results.json) under experiments/")
     return found
