@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from benchlab.requests import Request
+from benchlab.requests import Media, Request
 from benchlab.scoring.metric import MetricResult
 
 __all__ = [
@@ -91,10 +91,14 @@ class Prediction:
 
 @dataclass(frozen=True)
 class TrainingPair:
-    """A prompt and the target text a language model is trained to produce after it."""
+    """A prompt and the target text a language model is trained to produce after it.
+
+    `media` are the images a vision-language model sees with the prompt (none for text).
+    """
 
     prompt: str
     target: str
+    media: tuple[Media, ...] = ()
 
 
 @dataclass(frozen=True)
