@@ -49,50 +49,58 @@ def row_label(where: str, raw: Any) -> str:
     return f"{where} (id {str(row_id)!r})" if row_id not in (None, "") else where
 
 
-def structure_problems(raw: Any) -> list[str]:
-    """Everything wrong with a row's own fields (not its image file), as short phrases."""
+def structure_problems(raw: Any) -> list[tuple[str, str]]:
+    """(kind, phrase) for everything wrong with a row's own fields (not its image file)."""
     if not isinstance(raw, dict):
-        return [f"row is not a JSON object (got {type(raw).__name__})"]
-    problems = []
+        return [("not_object", f"row is not a JSON object (got {type(raw).__name__})")]
+    problems: list[tuple[str, str]] = []
     if raw.get("id") in (None, ""):
-        problems.append("missing 'id'")
+        problems.append(("missing_id", "missing 'id'"))
     image = raw.get("image")
     if image is not None and (not isinstance(image, str) or not image.strip()):
-        problems.append(f"'image' must be a non-empty path string, got {image!r}")
+        problems.append(("image_field", f"'image' must be a non-empty path string, got {image!r}"))
     turns = raw.get("conversations")
     if not isinstance(turns, list) or not turns:
         what = "missing" if turns is None else f"not a non-empty list ({type(turns).__name__})"
-        return [*problems, f"'conversations' {what}"]
+        return [*problems, ("conversations", f"'conversations' {what}")]
     roles = []
     for number, turn in enumerate(turns, start=1):
         if not isinstance(turn, dict):
-            problems.append(f"turn {number} is not an object")
+            problems.append(("conversations", f"turn {number} is not an object"))
         elif turn.get("from") not in ROLES:
             problems.append(
-                f"turn {number}: unknown role 'from': {turn.get('from')!r}; use human or gpt"
+                (
+                    "unknown_role",
+                    f"turn {number}: unknown role 'from': {turn.get('from')!r}; use human or gpt",
+                )
             )
         elif not isinstance(turn.get("value"), str):
-            problems.append(f"turn {number}: 'value' is not a string")
+            problems.append(("conversations", f"turn {number}: 'value' is not a string"))
         else:
             roles.append(ROLES[turn["from"]])
     if len(roles) < len(turns):
         return problems
     if roles[0] != "user":
-        problems.append("first turn is not from the human")
+        problems.append(("first_turn", "first turn is not from the human"))
     elif any(a == b for a, b in pairwise(roles)):
-        problems.append("turns do not alternate human / gpt")
-    answers = [t["value"] for t in turns if ROLES[t["from"]] == "assistant"]
-    if not any(a.strip() for a in answers):
-        problems.append("no answer (no gpt turn with text)")
+        problems.append(("not_alternating", "turns do not alternate human / gpt"))
+    answers = [n for n, t in enumerate(turns, start=1) if ROLES[t["from"]] == "assistant"]
+    empty = [n for n in answers if not turns[n - 1]["value"].strip()]
+    if not answers:
+        problems.append(("no_answer", "no answer (no gpt turn)"))
+    elif empty:
+        problems.append(("no_answer", f"turn {empty[0]}: empty answer"))
     placeholders = sum(t["value"].count(IMAGE_PLACEHOLDER) for t in turns)
     if placeholders > 1:
-        problems.append(f"{placeholders} '<image>' placeholders; at most one per row")
+        problems.append(
+            ("placeholder", f"{placeholders} '<image>' placeholders; at most one per row")
+        )
     elif placeholders == 1 and image is None:
-        problems.append("'<image>' placeholder but no 'image' field")
+        problems.append(("placeholder", "'<image>' placeholder but no 'image' field"))
     elif placeholders == 1 and not any(
         IMAGE_PLACEHOLDER in t["value"] for t in turns if ROLES[t["from"]] == "user"
     ):
-        problems.append("'<image>' placeholder in a gpt turn")
+        problems.append(("placeholder", "'<image>' placeholder in a gpt turn"))
     return problems
 
 
@@ -104,7 +112,7 @@ def parse_llava_row(raw: Any, *, image_root: Path | None) -> LlavaRow:
     """A checked row with roles normalised and the placeholder removed (ValueError if bad)."""
     problems = structure_problems(raw)
     if problems:
-        raise ValueError(problems[0])
+        raise ValueError(problems[0][1])
     image = None
     if raw.get("image") is not None:
         if image_root is None:

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["STAGES", "Trace", "parse_trace", "trace_summary"]
+__all__ = ["STAGES", "Trace", "parse_trace", "trace_summary", "untagged"]
 
 #: The four stages, in the order a well-formed trace gives them.
 STAGES: tuple[str, ...] = ("SUMMARY", "CAPTION", "REASONING", "CONCLUSION")
@@ -87,6 +87,11 @@ def _walk(text: str) -> tuple[list[_Block], list[str]]:
             problems.append(f"stray </{name}>")
     problems.extend(f"unclosed {b.name}" for b in stack)
     return blocks, problems
+
+
+def untagged(text: str) -> str:
+    """The text with every stage tag replaced by a space (for word counts of tagged answers)."""
+    return _TAG.sub(" ", text)
 
 
 def _order_problem(names: list[str]) -> str | None:
