@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 
 from benchlab.requests import Media, Request
 from benchlab.scoring.metric import MetricResult
+from benchlab.tasks.reasoning import ReasoningPrompt
 
 __all__ = [
     "EvalContext",
@@ -112,13 +113,15 @@ class PreferenceTriple:
 
 @dataclass
 class EvalContext:
-    """What a method decided about evaluation: demonstrations and how to report progress."""
+    """What a method decided about evaluation: demonstrations, staged reasoning, progress."""
 
     demonstrations: Callable[[Example], Sequence[Example]] = lambda example: ()
     use_classifier_head: bool = False
     seed: int = 0
     advance: Callable[[int], None] = lambda n: None
     chunk_size: int = 64
+    #: Ask generating tasks for the four reasoning stages and score the CONCLUSION (None: off).
+    reasoning: ReasoningPrompt | None = None
 
 
 class Task(ABC):
