@@ -31,7 +31,7 @@ from benchlab.methods.training.quantization import (
 from benchlab.methods.training.trl_trainer import run_trl_trainer, trl_arguments
 from benchlab.methods.training.vision_rows import VisionRow, lazy_dataset, row_lengths
 
-__all__ = ["VisionTraining", "fitting_vision_rows", "train_vision_model"]
+__all__ = ["VisionTraining", "fitting_vision_rows", "train_vision_model", "vision_collator"]
 
 #: Row ids named in the log when rows are left out for length (the rest are counted).
 _NAMED = 5
@@ -49,8 +49,16 @@ class VisionTraining:
     target_modules: list[str] | str | None = "all-linear"
     max_length: int | None = None
     validation_fraction: float = 0.0
-    warmup_ratio: float = 0.0
     quantization: str | None = None
+
+
+def vision_collator(processor: Any) -> Any:
+    """TRL's vision collator as training uses it: loss on the completion, nothing truncated."""
+    from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
+
+    return DataCollatorForVisionLanguageModeling(
+        processor=processor, max_length=None, completion_only_loss=True
+    )
 
 
 def fitting_vision_rows(
@@ -122,6 +130,7 @@ def train_vision_model(
             train_dataset=lazy_dataset(train),
             eval_dataset=lazy_dataset(validation) if validation else None,
             processing_class=processor,
+            data_collator=vision_collator(processor),
             peft_config=peft_config,
             callbacks=callbacks,
         )

@@ -67,7 +67,8 @@ def chat_rows(row_id: str, chat: Mapping[str, Any]) -> list[VisionRow]:
     Image parts stay where the conversation puts them; text parts lose a literal `<image>`
     placeholder (the image part stands for it). Image entries are paths or `Media`.
     """
-    media = tuple(m if isinstance(m, Media) else Media(path=str(m)) for m in chat["images"])
+    images = chat.get("images") or ()
+    media = tuple(m if isinstance(m, Media) else Media(path=str(m)) for m in images)
     messages = [_clean(m) for m in chat["messages"]]
     rows = []
     for k, message in enumerate(messages):
@@ -115,11 +116,7 @@ def trl_row(row: VisionRow) -> dict[str, Any]:
 
     TRL's collator writes the images into the messages it is given, so each call builds new ones.
     """
-    return {
-        "prompt": copy.deepcopy(list(row.prompt)),
-        "completion": [{"role": "assistant", "content": [{"type": "text", "text": row.completion}]}],
-        "images": [open_image(m) for m in row.media],
-    }
+    return {**_messages(row), "images": [open_image(m) for m in row.media]}
 
 
 def lazy_dataset(rows: Sequence[VisionRow]) -> Any:
@@ -130,9 +127,7 @@ def lazy_dataset(rows: Sequence[VisionRow]) -> Any:
         built = [trl_row(rows[i]) for i in batch["row"]]
         return {key: [b[key] for b in built] for key in ("prompt", "completion", "images")}
 
-    return datasets.Dataset.from_dict({"row": list(range(len(rows)))}).with_transform(
-        materialise
-    )
+    return datasets.Dataset.from_dict({"row": list(range(len(rows)))}).with_transform(materialise)
 
 
 def row_lengths(processor: Any, rows: Sequence[VisionRow]) -> list[int]:
@@ -147,23 +142,21 @@ def row_lengths(processor: Any, rows: Sequence[VisionRow]) -> list[int]:
     counts_images = hasattr(processor, "_get_num_multimodal_tokens")
     lengths = []
     for row in rows:
-        example = trl_row(row) if not counts_images else _text_only(row)
-        rendered = apply_chat_template(
-            {"prompt": example["prompt"], "completion": example["completion"]}, processor
-        )
+        rendered = apply_chat_template(_messages(row), processor)
         completion = _n_tokens(processor, rendered["completion"])
         if counts_images:
             prompt = _n_tokens(processor, rendered["prompt"]) + _image_tokens(processor, row)
         else:
-            processed = processor(
-                text=[rendered["prompt"]], images=example["images"] or None, add_special_tokens=False
-            )
+            images = [open_image(m) for m in row.media] or None
+            text = [rendered["prompt"]]
+            processed = processor(text=text, images=images, add_special_tokens=False)
             prompt = len(processed["input_ids"][0])
         lengths.append(prompt + completion)
     return lengths
 
 
-def _text_only(row: VisionRow) -> dict[str, Any]:
+def _messages(row: VisionRow) -> dict[str, Any]:
+    """The row's prompt and completion messages, as new objects."""
     completion = [{"role": "assistant", "content": [{"type": "text", "text": row.completion}]}]
     return {"prompt": copy.deepcopy(list(row.prompt)), "completion": completion}
 

@@ -141,8 +141,7 @@ class CaptionTask(Task):
             )
         except (FileNotFoundError, ValueError, ConnectionError, OSError) as exc:
             raise DataError(
-                f"task {self.name!r}: cannot load hub dataset {options.hub} split "
-                f"{split!r}: {exc}"
+                f"task {self.name!r}: cannot load hub dataset {options.hub} split {split!r}: {exc}"
             ) from exc
         return read_hub_captions(
             dataset,
