@@ -97,7 +97,7 @@ def test_collated_batch_puts_no_loss_on_prompt_or_image_tokens(
         assert labels[: len(prompt)] == [-100] * len(prompt)
         assert labels[len(prompt) :] == answer
         images = [i for i, token in enumerate(ids) if token == image_id]
-        assert len(images) == 16 and all(labels[i] == -100 for i in images)
+        assert len(images) == 64 and all(labels[i] == -100 for i in images)
         assert tokenizer.decode(labels[len(prompt) :]).strip() == f"{pair.target}</s>"
     assert (batch["labels"][~batch["attention_mask"].bool()] == -100).all()  # padding too
 
