@@ -1,4 +1,4 @@
-"""The shipped VLM fine-tuning configs validate: the hub study offline, the local one on real data."""
+"""The shipped VLM fine-tuning configs validate: the hub study offline, the local one on data."""
 
 from __future__ import annotations
 
