@@ -15,7 +15,7 @@ from benchlab.runner.run import run_plan
 
 IDS = {
     mode: f"tiny-vlm_shapes-captions_{mode}"
-    for mode in ("zero-shot", "lora", "qlora", "sft-cot", "sft-cot-scratchpad")
+    for mode in ("zero-shot", "lora", "qlora", "scratchpad", "sft-cot", "sft-cot-scratchpad")
 }
 
 
@@ -61,6 +61,7 @@ def _config() -> dict[str, Any]:
                 "batch_size": 8,
                 "validation_fraction": 0.0,
             },
+            {"name": "scratchpad", "type": "scratchpad", "max_new_tokens": 24},
             {
                 "name": "sft-cot",
                 "type": "sft",
@@ -86,7 +87,7 @@ def _config() -> dict[str, Any]:
                 "max_eval_examples": 4,
                 "max_train_steps": 4,
                 "latency_examples": 1,
-                "bootstrap_resamples": 50,
+                "bootstrap_resamples": 100,
             }
         },
         "default_profile": "quick",
@@ -167,3 +168,22 @@ def test_sft_on_llava_cot_rows_is_scored_on_the_conclusion(run_dir: Path) -> Non
     # same items, same model; the scratchpad's prompt carries the instruction
     assert [r["id"] for r in scratch_rows] == [r["id"] for r in rows]
     assert {r["prompt_sha256"] for r in scratch_rows}.isdisjoint(r["prompt_sha256"] for r in rows)
+
+
+def test_report_tabulates_the_2x2_with_its_four_paired_comparisons(run_dir: Path) -> None:
+    from benchlab.report.analysis import analyse_run
+
+    analysis = analyse_run(run_dir)
+    (grid,) = [a for a in analysis.answers if "2x2" in a.question]
+    cells = [(row["prompt"], row["experiment"]) for row in grid.table]
+    assert cells == [
+        ("plain prompt", IDS["zero-shot"]),
+        ("scratchpad", IDS["scratchpad"]),
+        ("plain prompt", IDS["sft-cot"]),
+        ("scratchpad", IDS["sft-cot-scratchpad"]),
+    ]
+    assert all(row["value [95% CI], n"].endswith("n=4") for row in grid.table)
+    assert len(grid.paragraphs) == 4  # each factor within each level of the other
+    pairs = {(c.a.experiment_id, c.b.experiment_id) for c in analysis.comparisons}
+    assert (IDS["sft-cot"], IDS["sft-cot-scratchpad"]) in pairs
+    assert (IDS["scratchpad"], IDS["sft-cot-scratchpad"]) in pairs
