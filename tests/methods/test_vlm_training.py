@@ -156,3 +156,25 @@ def test_llava_conversation_gives_one_row_per_answer_with_earlier_turns_as_promp
     assert len(rows[0].prompt) == 1 and len(rows[1].prompt) == 3
     assert rows[1].prompt[2] == {"role": "user", "content": [{"type": "text", "text": "Q2"}]}
     assert rows[0].media == (Media(path="pic.png"),)
+
+
+def test_mmbench_train_tsv_gives_image_prompt_and_answer_letter() -> None:
+    import csv
+
+    from benchlab.backends.images import open_image
+    from benchlab.tasks.mmbench import mmbench_prompt, read_mmbench_tsv
+
+    train = resolve_builtin_data("builtin:shapes-mcq/train.tsv")
+    evaluation = resolve_builtin_data("builtin:shapes-mcq/eval.tsv")
+    task = build_task("mmbench", "shapes-mcq", {"path": str(evaluation), "train_path": str(train)})
+    assert task.has_train_split()
+    pairs = task.training_pairs(task.load_split("train"))
+    with train.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert len(pairs) == len(rows) == 320
+    questions = read_mmbench_tsv(train)
+    for pair, row, question in zip(pairs[:5], rows, questions, strict=False):
+        assert pair.target == row["answer"] and pair.target in "ABCD"
+        assert pair.prompt == mmbench_prompt(question) and row["question"] in pair.prompt
+        assert open_image(pair.media[0]).size == (64, 64)
+    assert not build_task("mmbench", "eval-only", {"path": str(train)}).has_train_split()
