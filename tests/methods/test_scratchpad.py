@@ -24,6 +24,7 @@ MODES = [
     {"name": "pad", "type": "scratchpad", "max_new_tokens": 300},
     {"name": "tuned-pad", "type": "scratchpad", "base_mode": "tuned"},
     {"name": "tuned", "type": "toy_train"},
+    {"name": "pad-m", "type": "scratchpad", "consistency": {"samples": 2, "max_items": 3}},
 ]
 
 
@@ -78,6 +79,16 @@ def test_the_prompt_asks_for_stages_with_the_modes_budget_and_no_stop(run: Path)
         assert request.stop == ()
         assert request.max_new_tokens in (300, 512)  # pad's option, tuned-pad's default
     assert {r.max_new_tokens for r in padded} == {300, 512}
+    sampled = [r for r in trace_backend.SEEN if r.num_samples == 2]
+    assert len(sampled) == 3 and all(r in padded for r in sampled)  # consistency samples too
+
+
+def test_consistency_samples_are_scored_on_their_conclusions(run: Path) -> None:
+    text = (run / "experiments/toy_sums_pad-m/consistency.jsonl").read_text()
+    items = [json.loads(line) for line in text.splitlines()]
+    assert [item["answers"] for item in items] == [[str(a + b)] * 2 for a, b in PAIRS[:3]]
+    assert all(item["greedy_correct"] and item["fully_consistent"] for item in items)
+    assert all("<CONCLUSION>" in t for item in items for t in item["texts"])  # whole texts kept
 
 
 def test_the_conclusion_is_scored_and_the_trace_recorded(run: Path) -> None:
@@ -97,7 +108,7 @@ def test_the_conclusion_is_scored_and_the_trace_recorded(run: Path) -> None:
             assert p["trace_valid"] is even
             assert p["trace_problem"] == (None if even else "missing CAPTION")
             assert p["extraction"] == "conclusion"
-            words = {"SUMMARY": 2, "REASONING": 5, "CONCLUSION": 4}
+            words = {"SUMMARY": 2, "REASONING": 10, "CONCLUSION": 4}
             assert p["trace_stage_words"] == ({**words, "CAPTION": 5} if even else words)
 
 
@@ -109,7 +120,7 @@ def test_metrics_add_the_well_formed_share_after_the_tasks_own(run: Path) -> Non
     assert share["value"] == pytest.approx(sum(EVEN) / len(PAIRS)) and share["n"] == len(PAIRS)
     assert share["ci_low"] <= share["value"] <= share["ci_high"]
     assert metrics["trace_words/CAPTION"]["n"] == sum(EVEN)
-    assert metrics["trace_words/REASONING"]["value"] == 5.0
+    assert metrics["trace_words/REASONING"]["value"] == 10.0
 
 
 def test_modes_without_the_hook_record_exactly_as_before(run: Path) -> None:

@@ -34,7 +34,8 @@ def toy_answer(prompt: str) -> str:
     caption = "" if total % 2 else f"<CAPTION>The numbers {a} and {b}.</CAPTION>"
     return (
         "<SUMMARY>Add them.</SUMMARY>"
-        f"{caption}<REASONING>{a} + {b} = {total}.</REASONING>"
+        f"{caption}<REASONING>Misread, The answer is {total + 1}. {a} + {b} = {total}."
+        "</REASONING>"
         f"<CONCLUSION>The answer is {total}.</CONCLUSION>\nQ: What is 1 plus 1? A: 2"
     )
 

@@ -34,6 +34,11 @@ class Scratchpad(Method):
 
     options_model = ScratchpadOptions
     compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal", "api", "vlm"})
+    #: Families whose answer is generated text a CONCLUSION can hold (a multiple-choice task
+    #: scored by likelihood is refused at evaluation, naming the task).
+    compatible_families: ClassVar[frozenset[str] | None] = frozenset(
+        {"math", "multiple_choice", "caption"}
+    )
     description = (
         "causal model, VLM or API (or the base_mode's model) asked for SUMMARY / CAPTION / "
         "REASONING / CONCLUSION; scored on the CONCLUSION (instruction, max_new_tokens)"
