@@ -37,3 +37,11 @@ def tiny_encoder_dir(benchlab_cache: Path) -> Path:
     from benchlab.quickstart.resources import resolve_builtin_model
 
     return resolve_builtin_model("builtin:tiny-encoder")
+
+
+@pytest.fixture(scope="session")
+def tiny_vlm_dir(benchlab_cache: Path) -> Path:
+    """The built-in tiny LLaVA (CLIP tower + Llama, local tokenizer), saved with save_pretrained."""
+    from benchlab.quickstart.resources import resolve_builtin_model
+
+    return resolve_builtin_model("builtin:tiny-vlm")

@@ -1,11 +1,11 @@
 """The one set of rules for relative file paths in a config: they mean the config's folder.
 
 A value under a path key (`path`, `train`, `eval`, `data`, `problems`, `file`, `template`,
-`reference_template`, `references`, `images`) that names an existing file or folder next to the
-config is made absolute. `file` values, and template values that name a YAML/JSON file, are
-made absolute even when missing, so the error that follows names the full path; other keys may
-also hold hub ids (`path: Qwen/Qwen2-0.5B`) or inline text (`template: "{text}\\nLabel:"`), so
-they stay as given.
+`reference_template`, `references`, `images`, `train_references`, `train_images`, `train_path`)
+that names an existing file or folder next to the config is made absolute. `file` values, and
+template values that name a YAML/JSON file, are made absolute even when missing, so the error
+that follows names the full path; other keys may also hold hub ids (`path: Qwen/Qwen2-0.5B`) or
+inline text (`template: "{text}\\nLabel:"`), so they stay as given.
 `output_dir` and `cache` are not config-relative: like run directories, they follow the
 working directory. `builtin:` values are left to the caller's `builtin` hook.
 """
@@ -30,6 +30,9 @@ PATH_KEYS = frozenset(
         "reference_template",
         "references",
         "images",
+        "train_references",
+        "train_images",
+        "train_path",
     }
 )
 _FILE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")

@@ -9,12 +9,16 @@ from benchlab.data.composition import (
     write_composition_csv,
     write_composition_plot,
 )
+from benchlab.data.llava import LlavaRow, llava_chat_row, read_llava
 from benchlab.data.reading import read_rows
 
 __all__ = [
     "Composition",
     "GroupComposition",
+    "LlavaRow",
     "composition",
+    "llava_chat_row",
+    "read_llava",
     "read_rows",
     "row_text",
     "token_counter",

@@ -8,5 +8,6 @@ from benchlab.methods import (  # noqa: F401
     prompting,
     qlora,
     quantize,
+    scratchpad,
     sft,
 )

@@ -2,6 +2,8 @@
 
 The model learns to produce the task's answer after its zero-shot prompt; evaluation then asks
 the adapted model exactly as zero-shot asks the base one, so the two are directly comparable.
+A vision-language model (`kind: vlm`) learns the task's image + prompt -> answer pairs through
+TRL's vision collator (`training.vision`: loss on the answer only, image tokens never cut).
 """
 
 from __future__ import annotations
@@ -29,16 +31,19 @@ from benchlab.methods.registry import register_method
 from benchlab.methods.training import (
     TrainingPlan,
     TrainingQuantization,
+    VisionTraining,
     artifact_digest,
     carve_validation,
     check_quantization_support,
     footprint_mb,
+    pair_rows,
     prepare_quantized,
     quantization_summary,
     quantized_spec,
     run_trainer,
     shared_folder,
     train_once,
+    train_vision_model,
 )
 from benchlab.tasks.base import EvalContext, TrainingPair
 
@@ -57,7 +62,9 @@ class LoRAOptions(MethodOptions):
     epochs: float = Field(1, gt=0)
     learning_rate: float = Field(2e-4, gt=0)
     batch_size: int = Field(8, ge=1)
-    max_length: int = Field(256, ge=8)
+    max_length: int = Field(
+        256, ge=8, description="longer rows are cut (a VLM's rows, image tokens counted, left out)"
+    )
     validation_fraction: float = Field(0.1, ge=0, lt=1)
     quantization: TrainingQuantization | None = Field(
         None, description="nf4: train the adapter on a 4-bit base (QLoRA; bitsandbytes)"
@@ -110,9 +117,9 @@ class LoRA(Method):
     """Low-rank adapters on a frozen causal model; only the adapter is saved."""
 
     options_model = LoRAOptions
-    compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal"})
+    compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal", "vlm"})
     train_split = TrainSplitUse()
-    description = "causal model + LoRA adapter (r, alpha, dropout, target_modules, epochs...)"
+    description = "causal model or VLM + LoRA adapter (r, alpha, dropout, target_modules...)"
 
     def prepare(self, context: MethodContext) -> Prepared:
         """Train an adapter (or reuse the run's), save it, evaluate the adapted model zero-shot."""
@@ -153,6 +160,19 @@ class LoRA(Method):
         from peft import LoraConfig, get_peft_model
 
         options: LoRAOptions = self.options  # type: ignore[assignment]
+        if context.spec.model.kind == "vlm":
+            settings = VisionTraining(
+                TrainingPlan(options.epochs, options.learning_rate, options.batch_size),
+                r=options.r,
+                alpha=options.alpha,
+                dropout=options.dropout,
+                target_modules=options.target_modules,
+                max_length=options.max_length,
+                validation_fraction=options.validation_fraction,
+                quantization=options.quantization,
+            )
+            rows = pair_rows(context.task.training_pairs(context.train_examples()))
+            return train_vision_model(context, loaded, rows, settings, target, "adapter")
         spec = context.spec.model
         tokenizer = loaded.tokenizer
         config = LoraConfig(

@@ -10,6 +10,12 @@ mode settings, data, seed and profile) into the run's shared folder, and every t
 experiment evaluates that same model: one SFT model compared with its base on every benchmark.
 The same holds when another mode builds on SFT (`base_mode: sft`). Training starts from the
 mode's own `base_mode` model when it has one.
+
+A vision-language model (`kind: vlm`) trains through TRL's vision collator instead
+(`training.vision`): on the task's image + prompt -> answer pairs, or on LLaVA conversations
+(`data:` a local .json / .jsonl with `images:`, or a hub id with `split` / `revision`). With
+`answer_from: conclusion` (a model trained on LLaVA-CoT traces) it is evaluated on the answer in
+the trace's <CONCLUSION>, with no instruction added to the prompt.
 """
 
 from __future__ import annotations
@@ -40,11 +46,15 @@ from benchlab.methods.registry import register_method
 from benchlab.methods.training import (
     TrainingPlan,
     TrainingQuantization,
+    VisionTraining,
     artifact_digest,
     carve_validation,
     check_quantization_support,
+    data_identity,
     experiment_key,
     history_of,
+    llava_rows,
+    pair_rows,
     prepare_quantized,
     progress_callback,
     quantization_summary,
@@ -52,9 +62,11 @@ from benchlab.methods.training import (
     shared_folder,
     total_steps,
     train_once,
+    train_vision_model,
     use_cpu,
 )
 from benchlab.tasks.base import EvalContext
+from benchlab.tasks.reasoning import ReasoningPrompt
 
 __all__ = ["SFT", "SFTOptions", "load_sft_rows", "task_sft_rows"]
 
@@ -63,7 +75,20 @@ class SFTOptions(MethodOptions):
     """Data, adapter and optimisation settings for supervised fine-tuning."""
 
     data: str | None = Field(
-        None, description="local JSONL of {prompt, completion} or {messages}; default: the task"
+        None,
+        description="local JSONL of {prompt, completion} or {messages}; for a VLM, LLaVA "
+        "conversations (.json / .jsonl or a hub id); default: the task",
+    )
+    images: str | None = Field(
+        None, description="image folder of LLaVA rows (default: the data file's folder)"
+    )
+    split: str = Field("train", description="hub split of LLaVA rows")
+    revision: str | None = Field(None, description="hub revision of LLaVA rows")
+    answer_from: Literal["text", "conclusion"] = Field(
+        "text", description="conclusion: score the <CONCLUSION> of a staged trace (VLM)"
+    )
+    trace_max_new_tokens: int = Field(
+        512, ge=1, description="token budget of a staged trace (answer_from: conclusion)"
     )
     peft: Literal["lora", "full"] = "lora"
     r: int = Field(16, ge=1)
@@ -74,7 +99,9 @@ class SFTOptions(MethodOptions):
     learning_rate: float = Field(2e-4, gt=0)
     batch_size: int = Field(8, ge=1)
     gradient_accumulation_steps: int = Field(1, ge=1)
-    max_length: int = Field(1024, ge=8)
+    max_length: int = Field(
+        1024, ge=8, description="rows longer than this (a VLM's image tokens counted) are left out"
+    )
     validation_fraction: float = Field(0.05, ge=0, lt=1)
     warmup_ratio: float = Field(0.03, ge=0, lt=1)
     quantization: TrainingQuantization | None = Field(
@@ -125,9 +152,12 @@ class SFT(Method):
     """Fine-tune on prompt -> chain-of-thought + answer completions, then evaluate zero-shot."""
 
     options_model = SFTOptions
-    compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal"})
+    compatible_kinds: ClassVar[frozenset[str]] = frozenset({"causal", "vlm"})
     train_split = TrainSplitUse(unless_set="data")  # a `data` file replaces the task's split
-    description = "causal model + TRL SFT (lora or full) on the task's CoT + answer, or a JSONL"
+    description = (
+        "causal model or VLM + TRL SFT (lora or full) on the task's CoT + answer / image + "
+        "answer, a JSONL, or LLaVA conversations"
+    )
 
     def _rows(self, context: MethodContext) -> list[dict[str, Any]]:
         options: SFTOptions = self.options  # type: ignore[assignment]
@@ -156,14 +186,20 @@ class SFT(Method):
             context, self._shared_folder(context), artifact, train, reload, label="SFT"
         )
         backend = build_backend(spec, loaded=loaded)
-        return Prepared(backend, EvalContext(seed=context.spec.seed), record, loaded, path)
+        evaluation = EvalContext(seed=context.spec.seed)
+        if options.answer_from == "conclusion":  # no instruction: the model was trained to trace
+            evaluation.reasoning = ReasoningPrompt("", options.trace_max_new_tokens, separator="")
+        return Prepared(backend, evaluation, record, loaded, path)
 
     def _shared_folder(self, context: MethodContext) -> Path | None:
         """The run-wide folder of a model trained on a data file or serving as a base."""
         options: SFTOptions = self.options  # type: ignore[assignment]
         if not options.data:
             return shared_folder(context, "sft")
-        data_hash = hashlib.sha256(Path(options.data).read_bytes()).hexdigest()
+        if context.spec.model.kind == "vlm":
+            data_hash = data_identity(options.data, split=options.split, revision=options.revision)
+        else:
+            data_hash = hashlib.sha256(Path(options.data).read_bytes()).hexdigest()
         key = [*experiment_key(context.spec, with_task=False), data_hash]
         return shared_folder(context, "sft", key)
 
@@ -171,6 +207,8 @@ class SFT(Method):
         self, context: MethodContext, loaded: LoadedModel, target: Path, artifact: str
     ) -> tuple[LoadedModel, TrainingRecord]:
         """Fine-tune with TRL and save the adapter (or model) as `target/artifact`."""
+        if context.spec.model.kind == "vlm":
+            return self._train_vision(context, loaded, target, artifact)
         import datasets
         from transformers.trainer_callback import PrinterCallback
         from trl import SFTConfig, SFTTrainer
@@ -266,6 +304,41 @@ class SFT(Method):
         part = "adapter" if options.peft == "lora" else "weights"
         digest = artifact_digest(target / artifact)
         return with_part(dataclasses.replace(loaded, model=tuned), f"{part}:{digest}"), record
+
+    def _train_vision(
+        self, context: MethodContext, loaded: LoadedModel, target: Path, artifact: str
+    ) -> tuple[LoadedModel, TrainingRecord]:
+        """A VLM on LLaVA conversations or the task's image pairs, through TRL's vision path."""
+        options: SFTOptions = self.options  # type: ignore[assignment]
+        if options.data:
+            rows = llava_rows(
+                options.data,
+                images=options.images,
+                split=options.split,
+                revision=options.revision,
+                cap=context.spec.profile.max_train_examples,
+            )
+        else:
+            rows = pair_rows(context.task.training_pairs(context.train_examples()))
+        plan = TrainingPlan(
+            options.epochs,
+            options.learning_rate,
+            options.batch_size,
+            warmup_ratio=options.warmup_ratio,
+            gradient_accumulation_steps=options.gradient_accumulation_steps,
+        )
+        settings = VisionTraining(
+            plan,
+            peft=options.peft,
+            r=options.r,
+            alpha=options.alpha,
+            dropout=options.dropout,
+            target_modules=options.target_modules,
+            max_length=options.max_length,
+            validation_fraction=options.validation_fraction,
+            quantization=options.quantization,
+        )
+        return train_vision_model(context, loaded, rows, settings, target, artifact)
 
 
 def _fitting_rows(

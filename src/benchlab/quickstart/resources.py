@@ -20,6 +20,8 @@ __all__ = [
 
 BUILTIN_MODELS = ("minilm", "tiny-causal", "tiny-encoder", "tiny-vlm")
 
+#: Built-in models whose recipe changed: a new cache folder, so an old build is never reused.
+_MODEL_BUILDS = {"tiny-vlm": "tiny-vlm-2"}
 _TASK_SIZES = {"train": 400, "eval": 200}
 # builtin:<kind>/<split><suffix> -> file inside the generated shapes split folder
 _SHAPES_FILES = {
@@ -83,7 +85,7 @@ def resolve_builtin_model(name: str) -> Path:
             f"unknown built-in model {name!r}; available: "
             f"{sorted(f'builtin:{k}' for k in BUILTIN_MODELS)}"
         )
-    return _build_once(cache_dir() / "models" / key, builders[key])
+    return _build_once(cache_dir() / "models" / _MODEL_BUILDS.get(key, key), builders[key])
 
 
 def minilm_available() -> bool:

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 __all__ = ["IMAGE_TOKEN", "TINY_VLM_CHAT_TEMPLATE", "TINY_VLM_PATCH_SIZE", "build_tiny_vlm"]
 
 IMAGE_TOKEN = "<image>"
-TINY_VLM_PATCH_SIZE = 16
+# 8-pixel patches: 64 image tokens per 64-pixel image, fine enough for a LoRA-tuned tiny model
+# to name colours and sizes (16-pixel patches left it guessing colours too).
+TINY_VLM_PATCH_SIZE = 8
+_HEAD_STD = 0.2
 
 # USER: <image>\nquestion / ASSISTANT: answer</s>, one message per line; images where the
 # message puts them. The generation prompt ends at "ASSISTANT:" so the answer starts with a space,
@@ -130,6 +133,10 @@ def build_tiny_vlm(directory: Path, *, seed: int = 0) -> Path:
     with torch.random.fork_rng():  # building on first use must not shift a run's random state
         torch.manual_seed(seed)
         model = LlavaForConditionalGeneration(config)
+        # At the default std (0.02) the untrained output head gives near-uniform logits that an
+        # adapter cannot sharpen (LoRA never trains the head: TRL refuses it there), so a
+        # LoRA-tuned tiny model could not become confident; a wider head lets it.
+        torch.nn.init.normal_(model.lm_head.weight, std=_HEAD_STD)
         model.generation_config.pad_token_id = tokenizer.pad_token_id
         model.save_pretrained(directory)
     processor.save_pretrained(directory)

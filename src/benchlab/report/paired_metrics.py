@@ -4,6 +4,8 @@ A paired test needs both systems' outputs on the same items, so predictions are 
 their `id`. Classification predictions carry gold and predicted label indices, which lets
 every classification metric be recomputed on a resample; other task families are compared
 on per-item correctness, which is the metric itself whenever the metric is a mean of it.
+Tasks without a verdict per item (captions) are compared on their per-item scores (each
+image's CIDEr, ROUGE_L) wherever the reported metric is the mean of them.
 """
 
 from __future__ import annotations
@@ -125,11 +127,40 @@ def paired_metric_specs(
                 specs.append(MetricSpec(name, functions[name], pred_a, pred_b, gold))
         return specs
     if correct is None:
-        return []
+        return _per_item_score_specs(a, b, pair, shared)
     for name in shared:
         if _is_mean_correct(a, name, a.predictions) and _is_mean_correct(b, name, b.predictions):
             specs.append(MetricSpec(name, _mean_over_items, *_as_float(correct), None))
     return specs
+
+
+def _per_item_score_specs(
+    a: ExperimentRecord, b: ExperimentRecord, pair: AlignedPair, shared: list[str]
+) -> list[MetricSpec]:
+    """Metrics whose value is the mean of a per-item score both experiments record."""
+    specs = []
+    for name in shared:
+        scores_a = [row.get(name) for row in pair.a]
+        scores_b = [row.get(name) for row in pair.b]
+        if not all(_is_number(x) for x in scores_a + scores_b):
+            continue
+        if _is_mean_of(a, name, a.predictions) and _is_mean_of(b, name, b.predictions):
+            columns = np.array(scores_a, dtype=float), np.array(scores_b, dtype=float)
+            specs.append(MetricSpec(name, _mean_over_items, *columns, None))
+    return specs
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_mean_of(record: ExperimentRecord, name: str, rows: list[dict[str, Any]]) -> bool:
+    """Whether the reported metric equals the mean of the per-item scores of that name."""
+    value = record.metrics.get(name, {}).get("value")
+    scores = [row.get(name) for row in rows]
+    if value is None or not scores or not all(_is_number(x) for x in scores):
+        return False
+    return math.isclose(float(value), sum(scores) / len(scores), rel_tol=1e-6, abs_tol=1e-9)
 
 
 def _as_float(correct: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

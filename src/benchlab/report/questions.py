@@ -12,6 +12,7 @@ from collections.abc import Callable
 from benchlab.report.answer import Answer
 from benchlab.report.comparisons import Comparison, ComparisonBook
 from benchlab.report.efficiency import efficiency_answer
+from benchlab.report.reasoning_grid import grid_answer, grid_pairs
 from benchlab.report.records import ExperimentRecord, RunRecords
 from benchlab.report.selection import (
     FINE_TUNING_METHODS,
@@ -78,6 +79,7 @@ def question_pairs(run: RunRecords) -> list[Pair]:
         *_few_shot_pairs(run),
         *_size_pairs(run),
         *struggles_pairs(run),
+        *grid_pairs(run),
     ]
 
 
@@ -148,5 +150,6 @@ def answer_questions(run: RunRecords, book: ComparisonBook) -> list[Answer]:
         _size_answer(run, book),
         efficiency_answer(run),
         struggles_answer(run, book),
+        grid_answer(run, book),
     ]
     return [a for a in answers if a is not None]

@@ -18,6 +18,7 @@ from benchlab.runner.fingerprints import input_fingerprints
 from benchlab.runner.memory import PeakMemory
 from benchlab.runner.passes import PassContext, build_pass, passes_for
 from benchlab.runner.recording import build_record
+from benchlab.tasks.reasoning import reasoning_metrics
 from benchlab.tasks.registry import build_task
 from benchlab.tasks.subsample import cap_examples
 
@@ -89,6 +90,12 @@ def run_experiment(
                 summaries[name] = step.summary(run.outputs[name])
         predictions = run.outputs["evaluate"].predictions
         metrics = task.metrics(predictions, seed=spec.seed, n_resamples=profile.bootstrap_resamples)
+        if prepared.eval_context.reasoning is not None:  # after the task's: its headline stays
+            metrics.update(
+                reasoning_metrics(
+                    predictions, seed=spec.seed, n_resamples=profile.bootstrap_resamples
+                )
+            )
         task.write_artifacts(
             predictions, files.root, seed=spec.seed, n_resamples=profile.bootstrap_resamples
         )

@@ -95,6 +95,8 @@ def _check_lora_targets(path: Path, config: BenchConfig, experiments: Sequence[E
 
 
 def _check_sft_data(path: Path, config: BenchConfig) -> None:
+    from benchlab.data import read_llava
+    from benchlab.methods.training import conversation_data
     from benchlab.tasks.data_checks import check_sft_rows
     from benchlab.tasks.data_files import read_table
 
@@ -102,8 +104,14 @@ def _check_sft_data(path: Path, config: BenchConfig) -> None:
         data = mode.options.get("data") if mode.method_type == "sft" else None
         if not isinstance(data, str):
             continue
+        source = conversation_data(data)
+        if source == "hub":  # LLaVA rows on the hub: read when the experiment runs
+            continue
         try:
-            check_sft_rows(read_table(data))
+            if source == "file":  # LLaVA conversations for a VLM: every row and image checked
+                read_llava(data, images=mode.options.get("images"))
+            else:
+                check_sft_rows(read_table(data))
         except BenchlabError as exc:
             raise ConfigError(f"{path}: modes[{mi}] ({mode.name}).data: {exc}") from exc
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from benchlab.requests import Request
+from benchlab.requests import Media, Request
 from benchlab.scoring.metric import MetricResult
+from benchlab.tasks.reasoning import ReasoningPrompt
 
 __all__ = [
     "EvalContext",
@@ -91,10 +92,14 @@ class Prediction:
 
 @dataclass(frozen=True)
 class TrainingPair:
-    """A prompt and the target text a language model is trained to produce after it."""
+    """A prompt and the target text a language model is trained to produce after it.
+
+    `media` are the images a vision-language model sees with the prompt (none for text).
+    """
 
     prompt: str
     target: str
+    media: tuple[Media, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,13 +113,15 @@ class PreferenceTriple:
 
 @dataclass
 class EvalContext:
-    """What a method decided about evaluation: demonstrations and how to report progress."""
+    """What a method decided about evaluation: demonstrations, staged reasoning, progress."""
 
     demonstrations: Callable[[Example], Sequence[Example]] = lambda example: ()
     use_classifier_head: bool = False
     seed: int = 0
     advance: Callable[[int], None] = lambda n: None
     chunk_size: int = 64
+    #: Ask generating tasks for the four reasoning stages and score the CONCLUSION (None: off).
+    reasoning: ReasoningPrompt | None = None
 
 
 class Task(ABC):

@@ -13,8 +13,9 @@ from typing import Any
 
 from benchlab.requests import Answerer, GenerationRequest, LoglikelihoodRequest
 from benchlab.tasks.base import EvalContext, Example, Prediction, Task
+from benchlab.tasks.reasoning import extract_conclusions, reasoning_requests, record_trace
 
-__all__ = ["answer_requests", "evaluate", "prompt_hash"]
+__all__ = ["answer_requests", "evaluate", "example_requests", "prompt_hash"]
 
 
 def prompt_hash(requests: Sequence[Any]) -> str:
@@ -40,6 +41,16 @@ def answer_requests(backend: Answerer, requests: Sequence[Any]) -> list[Any]:
     return backend.answer(requests)
 
 
+def example_requests(
+    task: Task, example: Example, demonstrations: Sequence[Example], context: EvalContext
+) -> list[Any]:
+    """The task's requests for one example, asking for reasoning stages when the mode does."""
+    requests = task.requests_for(example, demonstrations, context)
+    if context.reasoning is None:
+        return requests
+    return reasoning_requests(requests, context.reasoning, task=task.name)
+
+
 def evaluate(
     task: Task, backend: Answerer, examples: Sequence[Example], context: EvalContext
 ) -> list[Prediction]:
@@ -54,7 +65,7 @@ def evaluate(
         part = examples[start : start + window]
         shown = [context.demonstrations(example) for example in part]
         per_example = [
-            task.requests_for(example, demonstrations, context)
+            example_requests(task, example, demonstrations, context)
             for example, demonstrations in zip(part, shown, strict=True)
         ]
         flat = [request for requests in per_example for request in requests]
@@ -63,9 +74,17 @@ def evaluate(
         for requests in per_example:
             grouped.append(answers[offset : offset + len(requests)])
             offset += len(requests)
+        traces = []
+        if context.reasoning is not None:
+            extracted = [extract_conclusions(responses) for responses in grouped]
+            grouped = [responses for responses, _, _ in extracted]
+            traces = [(trace, text) for _, trace, text in extracted]
         for at in range(0, len(part), context.chunk_size):
             end = at + context.chunk_size
             scored = task.score_batch(part[at:end], grouped[at:end])
+            if traces:
+                for prediction, (trace, text) in zip(scored, traces[at:end], strict=True):
+                    record_trace(prediction.details, trace, text)
             _annotate(task, backend, scored, part[at:end], shown[at:end], per_example[at:end])
             predictions.extend(scored)
             context.advance(len(scored))

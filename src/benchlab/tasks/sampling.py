@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from benchlab.errors import ConfigError
 from benchlab.requests import Answerer, GenerationRequest, GenerationResult
+from benchlab.scoring.reasoning_trace import parse_trace
 from benchlab.tasks.base import EvalContext, Example, Sample, Task
+from benchlab.tasks.reasoning import ReasoningPrompt, reasoning_requests
 
 __all__ = [
     "SamplingSettings",
@@ -47,10 +49,16 @@ def item_seed(seed: int, item_id: str) -> int:
 
 
 def sampling_request(
-    task: Task, example: Example, demonstrations: Sequence[Example], settings: SamplingSettings
+    task: Task,
+    example: Example,
+    demonstrations: Sequence[Example],
+    settings: SamplingSettings,
+    reasoning: ReasoningPrompt | None = None,
 ) -> GenerationRequest:
     """The task's generation request for one example, re-issued for M seeded samples."""
     requests = task.requests_for(example, demonstrations, EvalContext(seed=settings.seed))
+    if reasoning is not None:  # a scratchpad mode's samples ask for the stages too
+        requests = reasoning_requests(requests, reasoning, task=task.name)
     if len(requests) != 1 or not isinstance(requests[0], GenerationRequest):
         kinds = sorted({type(r).__name__ for r in requests})
         raise ConfigError(
@@ -75,13 +83,24 @@ def _answer(value: object) -> str | None:
 
 
 def score_samples(
-    task: Task, examples: Sequence[Example], results: Sequence[GenerationResult]
+    task: Task,
+    examples: Sequence[Example],
+    results: Sequence[GenerationResult],
+    *,
+    conclusions: bool = False,
 ) -> list[list[Sample]]:
-    """Each example's samples, scored one sample index at a time by the task."""
+    """Each example's samples, scored one sample index at a time by the task.
+
+    With `conclusions`, the task scores each sample's CONCLUSION (as evaluation does for a
+    reasoning mode); the sample keeps its whole text.
+    """
     width = len(results[0].texts) if results else 0
     scored: list[list[Sample]] = [[] for _ in examples]
     for j in range(width):
-        single = [[GenerationResult((result.texts[j],))] for result in results]
+        texts = [result.texts[j] for result in results]
+        if conclusions:
+            texts = [parse_trace(text).answer for text in texts]
+        single = [[GenerationResult((text,))] for text in texts]
         for own, prediction, result in zip(
             scored, task.score_batch(examples, single), results, strict=True
         ):
@@ -100,6 +119,7 @@ def sample_examples(
     demonstrations: Callable[[Example], Sequence[Example]] = lambda example: (),
     chunk_size: int = 64,
     advance: Callable[[int], None] = lambda n: None,
+    reasoning: ReasoningPrompt | None = None,
 ) -> list[list[Sample]]:
     """M scored samples per example, in example order; chunks are answered as one batch."""
     if settings.samples < 1:
@@ -107,8 +127,10 @@ def sample_examples(
     out: list[list[Sample]] = []
     for start in range(0, len(examples), chunk_size):
         chunk = examples[start : start + chunk_size]
-        requests = [sampling_request(task, e, demonstrations(e), settings) for e in chunk]
+        requests = [
+            sampling_request(task, e, demonstrations(e), settings, reasoning) for e in chunk
+        ]
         results = backend.answer(requests)
-        out.extend(score_samples(task, chunk, results))
+        out.extend(score_samples(task, chunk, results, conclusions=reasoning is not None))
         advance(len(chunk))
     return out

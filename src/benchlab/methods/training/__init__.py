@@ -1,4 +1,4 @@
-"""The training toolkit shared by fine-tune, LoRA, SFT, DPO and KTO."""
+"""The training toolkit shared by fine-tune, LoRA, SFT, DPO and KTO (text and vision models)."""
 
 from benchlab.methods.training.artifacts import (
     artifact_digest,
@@ -26,18 +26,33 @@ from benchlab.methods.training.quantization import (
     quantized_spec,
 )
 from benchlab.methods.training.trl_trainer import run_trl_trainer, trl_arguments
+from benchlab.methods.training.vision import (
+    VisionTraining,
+    fitting_vision_rows,
+    train_vision_model,
+    vision_collator,
+)
+from benchlab.methods.training.vision_data import conversation_data, data_identity, llava_rows
+from benchlab.methods.training.vision_rows import VisionRow, pair_rows
 
 __all__ = [
     "TRAINING_QUANTIZATION",
     "TrainingPlan",
     "TrainingQuantization",
+    "VisionRow",
+    "VisionTraining",
     "artifact_digest",
     "carve_validation",
     "check_quantization_support",
+    "conversation_data",
     "count_parameters",
+    "data_identity",
     "experiment_key",
+    "fitting_vision_rows",
     "footprint_mb",
     "history_of",
+    "llava_rows",
+    "pair_rows",
     "prepare_quantized",
     "progress_callback",
     "quantization_summary",
@@ -47,6 +62,8 @@ __all__ = [
     "shared_folder",
     "total_steps",
     "train_once",
+    "train_vision_model",
     "trl_arguments",
     "use_cpu",
+    "vision_collator",
 ]

@@ -139,6 +139,7 @@ class ConsistencyPass:
                 demonstrations=eval_context.demonstrations,
                 chunk_size=eval_context.chunk_size,
                 advance=advance,
+                reasoning=eval_context.reasoning,
             )
         seconds = time.perf_counter() - started
         items = consistency_items(samples, [greedy.get(e.id) for e in examples], seed=spec.seed)

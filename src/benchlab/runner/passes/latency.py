@@ -18,7 +18,7 @@ from benchlab.backends.base import Backend
 from benchlab.backends.cache import bypass_cache
 from benchlab.runner.passes.base import PassContext
 from benchlab.tasks.base import EvalContext, Example, Task
-from benchlab.tasks.evaluation import answer_requests
+from benchlab.tasks.evaluation import answer_requests, example_requests
 
 __all__ = ["LatencyPass", "LatencyStats", "measure_latency"]
 
@@ -47,8 +47,9 @@ def measure_latency(
         demonstrations=context.demonstrations,
         use_classifier_head=context.use_classifier_head,
         seed=context.seed,
+        reasoning=context.reasoning,
     )
-    per_example = [task.requests_for(e, quiet.demonstrations(e), quiet) for e in examples]
+    per_example = [example_requests(task, e, quiet.demonstrations(e), quiet) for e in examples]
     saved = backend.batch_size
     backend.batch_size = 1
     try:

@@ -6,6 +6,9 @@ references with pycocoevalcap's metrics in pure Python (image-resampled CIs), th
 similarity of caption and references by a sentence encoder (the `scoring_model` pass, MiniLM by
 default: max and mean cosine), and the caption/reference length ratio, with a note when captions
 run far longer than the references (CIDEr's length penalty then pulls scores towards 0).
+
+A train split (`train_references` + `train_images`, or the hub's `train_split`) gives training
+modes (LoRA, SFT on a VLM) one row per image: the image and the prompt -> its first reference.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from benchlab.errors import ConfigError, DataError
 from benchlab.record.atomic import write_json_atomic
 from benchlab.requests import EmbeddingRequest, GenerationRequest, Media
 from benchlab.scoring.metric import MetricResult
-from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task
+from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task, TrainingPair
 from benchlab.tasks.registry import TaskEntry, register_task
 from benchlab.tasks.vision.caption_data import (
     CaptionItem,
+    HubImage,
     read_caption_file,
     read_hub_captions,
 )
@@ -55,6 +59,11 @@ class CaptionOptions(BaseModel):
     hub: str | None = Field(None, description="hub dataset id (used when `references` is unset)")
     hub_config: str | None = None
     split: str = "test"
+    train_references: str | None = Field(
+        None, description="local train references (same formats), with `train_images`"
+    )
+    train_images: str | None = Field(None, description="image folder of the train references")
+    train_split: str | None = Field(None, description="hub split to train on (e.g. train)")
     revision: str | None = None
     id_column: str = "image_id"
     references_column: str = "references"
@@ -75,11 +84,12 @@ class CaptionTask(Task):
     """Describe each image; score captions against its references."""
 
     family: ClassVar[str] = "caption"
+    train_options: ClassVar[tuple[str, ...]] = ("train_references", "train_split")
 
     def __init__(self, name: str, options: CaptionOptions) -> None:
         super().__init__(name)
         self.options = options
-        self._items: list[CaptionItem] | None = None
+        self._items: dict[Split, list[CaptionItem]] = {}
 
     def validate(self) -> None:
         """Local files exist; a hub source is checked when it loads."""
@@ -94,34 +104,44 @@ class CaptionTask(Task):
                     raise DataError(
                         f"task {self.name!r}: {field} {getattr(options, field)} not found"
                     )
+        if (options.train_references is None) != (options.train_images is None):
+            raise ConfigError(
+                f"task {self.name!r}: `train_references` and `train_images` go together"
+            )
+        for field in ("train_references", "train_images"):
+            value = getattr(options, field)
+            if value is not None and not Path(value).exists():
+                raise DataError(f"task {self.name!r}: {field} {value} not found")
 
-    def has_train_split(self) -> bool:
-        """Caption tasks evaluate only (VLM training reads its own data)."""
-        return False
-
-    def _load_items(self) -> list[CaptionItem]:
-        if self._items is None:
+    def _load_items(self, split: Split = "eval") -> list[CaptionItem]:
+        if split not in self._items:
             options = self.options
-            if options.references is not None:
-                self._items = read_caption_file(options.references, options.images or ".")
+            if split == "train" and options.train_references is not None:
+                items = read_caption_file(options.train_references, options.train_images or ".")
+            elif split == "train":
+                if options.train_split is None or options.hub is None:
+                    raise DataError(f"task {self.name!r} has no train split")
+                items = self._hub_items(options.train_split)
+            elif options.references is not None:
+                items = read_caption_file(options.references, options.images or ".")
             else:
-                self._items = self._hub_items()
-            if not self._items:
-                raise DataError(f"task {self.name!r}: no captioned images found")
-        return self._items
+                items = self._hub_items(options.split)
+            if not items:
+                raise DataError(f"task {self.name!r}: no captioned images found ({split})")
+            self._items[split] = items
+        return self._items[split]
 
-    def _hub_items(self) -> list[CaptionItem]:
+    def _hub_items(self, split: str) -> list[CaptionItem]:
         import datasets
 
         options = self.options
         try:
             dataset = datasets.load_dataset(
-                options.hub, options.hub_config, split=options.split, revision=options.revision
+                options.hub, options.hub_config, split=split, revision=options.revision
             )
         except (FileNotFoundError, ValueError, ConnectionError, OSError) as exc:
             raise DataError(
-                f"task {self.name!r}: cannot load hub dataset {options.hub} split "
-                f"{options.split!r}: {exc}"
+                f"task {self.name!r}: cannot load hub dataset {options.hub} split {split!r}: {exc}"
             ) from exc
         return read_hub_captions(
             dataset,
@@ -132,20 +152,24 @@ class CaptionTask(Task):
         )
 
     def load_split(self, split: Split) -> list[Example]:
-        """The captioned images (eval only), in file order."""
-        if split == "train":
-            raise DataError(f"task {self.name!r} has no train split")
+        """The captioned images of a split, in file order."""
         return [
             Example(id=item.image_id, data={"image": item.image}, gold=list(item.references))
-            for item in self._load_items()
+            for item in self._load_items(split)
+        ]
+
+    def training_pairs(self, examples: Sequence[Example]) -> list[TrainingPair]:
+        """Per image: the caption prompt with the image -> its first reference caption."""
+        return [
+            TrainingPair(self.options.prompt, e.gold[0], (_media(e.data["image"]),))
+            for e in examples
         ]
 
     def requests_for(
         self, example: Example, demonstrations: Sequence[Example], context: EvalContext
     ) -> list[GenerationRequest]:
         """One greedy generation with the image (read now, for this chunk only)."""
-        image = example.data["image"]
-        media = image if isinstance(image, Media) else Media(data=image.read_bytes())
+        media = _media(example.data["image"])
         return [
             GenerationRequest(
                 prompt=self.options.prompt,
@@ -235,7 +259,7 @@ class CaptionTask(Task):
     def describe(self) -> Mapping[str, Any]:
         """Source, prompt and scoring settings for provenance."""
         source = self.options.references or self.options.hub
-        return {
+        described = {
             "name": self.name,
             "family": self.family,
             "source": source,
@@ -245,6 +269,15 @@ class CaptionTask(Task):
             "similarity_model": self.options.similarity_model,
             "latency_target_ms": 500,
         }
+        train = self.options.train_references or self.options.train_split
+        if train is not None:  # only when set: provenance of eval-only tasks stays as it was
+            described["train_source"] = train
+        return described
+
+
+def _media(image: Media | HubImage) -> Media:
+    """A local image as it is; a hub image cell read into bytes (only when asked)."""
+    return image if isinstance(image, Media) else Media(data=image.read_bytes())
 
 
 #: Per task type: defaults a user's options override (the hub source of each benchmark).

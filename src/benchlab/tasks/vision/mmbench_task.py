@@ -5,6 +5,8 @@ with VLMEvalKit's prompt and its image. By generation, the letter is read by `ex
 (the rule is recorded per copy; an answer no rule reads counts wrong and is shown, never replaced
 by a random letter); by likelihood, the most likely option letter wins. A question is right only
 when every copy is. Accuracy comes overall and per category / l2-category with Wilson CIs.
+A train TSV (`train_path`, same format) gives training modes one row per question: the image
+and VLMEvalKit's prompt -> the answer letter.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from benchlab.errors import ConfigError, DataError
 from benchlab.requests import GenerationRequest, LoglikelihoodRequest, Media
 from benchlab.scoring.metric import MetricResult
-from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task
+from benchlab.tasks.base import EvalContext, Example, Prediction, Split, Task, TrainingPair
 from benchlab.tasks.mmbench import (
     ChoiceExtraction,
     ChoiceQuestion,
@@ -46,6 +48,7 @@ class MMBenchOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     path: str | None = Field(None, description="local MMBench TSV (base64 images)")
+    train_path: str | None = Field(None, description="local TSV of training questions")
     hub: str = "lmms-lab/MMBench"
     hub_config: str | None = "en"
     split: str = "dev"
@@ -60,19 +63,18 @@ class MMBenchTask(Task):
     """Visual multiple choice with circular evaluation."""
 
     family: ClassVar[str] = "multiple_choice"
+    train_options: ClassVar[tuple[str, ...]] = ("train_path",)
 
     def __init__(self, name: str, options: MMBenchOptions) -> None:
         super().__init__(name)
         self.options = options
 
     def validate(self) -> None:
-        """A local TSV must exist (a hub split is checked when it loads)."""
-        if self.options.path is not None and not Path(self.options.path).is_file():
-            raise DataError(f"task {self.name!r}: MMBench file not found: {self.options.path}")
-
-    def has_train_split(self) -> bool:
-        """MMBench evaluates only."""
-        return False
+        """Local TSVs must exist (a hub split is checked when it loads)."""
+        for field in ("path", "train_path"):
+            value = getattr(self.options, field)
+            if value is not None and not Path(value).is_file():
+                raise DataError(f"task {self.name!r}: MMBench file not found: {value} ({field})")
 
     def _rows(self) -> list[ChoiceQuestion]:
         if self.options.path is not None:
@@ -102,9 +104,9 @@ class MMBenchTask(Task):
         ]
 
     def load_split(self, split: Split) -> list[Example]:
-        """One example per original question, holding the copies to ask."""
+        """One example per original question, holding the copies to ask (train: the rows)."""
         if split == "train":
-            raise DataError(f"task {self.name!r} has no train split")
+            return self._train_examples()
         rows = self._rows()
         if self.options.evaluation == "circular":
             rows = circular_questions(rows)
@@ -120,6 +122,28 @@ class MMBenchTask(Task):
                 )
             examples.append(Example(str(group), {"copies": copies}, first.answer, first.category))
         return examples
+
+    def _train_examples(self) -> list[Example]:
+        if self.options.train_path is None:
+            raise DataError(f"task {self.name!r} has no train split (set `train_path`)")
+        examples = []
+        for question in read_mmbench_tsv(self.options.train_path):
+            if question.answer not in question.options:
+                raise DataError(
+                    f"task {self.name!r}: {self.options.train_path}: question {question.index} "
+                    f"has answer {question.answer!r}, not one of {list(question.options)}"
+                )
+            examples.append(Example(str(question.index), {"copies": [question]}, question.answer))
+        return examples
+
+    def training_pairs(self, examples: Sequence[Example]) -> list[TrainingPair]:
+        """Per question: VLMEvalKit's prompt with the image -> the answer letter."""
+        pairs = []
+        for example in examples:
+            question: ChoiceQuestion = example.data["copies"][0]
+            media = self._media(question)
+            pairs.append(TrainingPair(mmbench_prompt(question), example.gold, media))
+        return pairs
 
     def _media(self, question: ChoiceQuestion) -> tuple[Media, ...]:
         if question.image is None:
@@ -221,6 +245,7 @@ class MMBenchTask(Task):
             "source": options.path or f"{options.hub}:{options.hub_config}:{options.split}",
             "evaluation": options.evaluation,
             "scoring": options.scoring,
+            **({"train_source": options.train_path} if options.train_path else {}),
         }
 
 
