@@ -12,6 +12,7 @@ import tests.backends.toy_backend  # noqa: F401  (registers the toy backend)
 from benchlab.config.plan import expand_matrix
 from benchlab.config.schema import BenchConfig
 from benchlab.errors import ConfigError
+from benchlab.runner.fingerprints import spec_hash, spec_json
 from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from tests.backends.toy_backend import toy_logprob
@@ -92,6 +93,26 @@ def test_derived_mode_has_its_own_fingerprint(toy_run: tuple[Path, list]) -> Non
         for mode in ("base", "probe")
     }
     assert fingerprints["base"] != fingerprints["probe"]
+
+
+def test_a_changed_base_mode_makes_what_builds_on_it_stale() -> None:
+    """The spec hash of a derived mode covers its base's settings; others keep their hash."""
+
+    def hashes(base_rate: float) -> dict[str, str]:
+        modes = [
+            {"name": "dpo", "type": "x", "base_mode": "sft"},
+            {"name": "sft", "type": "x", "learning_rate": base_rate},
+            {"name": "zero", "type": "x"},
+        ]
+        return {s.id: spec_hash(s) for s in expand_matrix(_bench(modes), "full", lambda *a: True)}
+
+    before, after = hashes(1e-4), hashes(2e-4)
+    assert before["m_t_dpo"] != after["m_t_dpo"]
+    assert before["m_t_sft"] != after["m_t_sft"]
+    assert before["m_t_zero"] == after["m_t_zero"]
+    assert "base" not in spec_json(
+        expand_matrix(_bench([{"name": "z", "type": "x"}]), "full", lambda *a: True)[0]
+    )
 
 
 def _bench(modes: list[dict]) -> BenchConfig:

@@ -49,3 +49,22 @@ def test_formatting() -> None:
     assert format_p(0.0004) == "p<0.001" and format_p(0.0042) == "p=0.004"
     assert format_p(0.2149) == "p=0.21" and format_p(float("nan")) == "p=n/a"
     assert points(-0.0251, signed=True) == "-2.5" and points(None) == "-"
+
+
+def test_a_score_that_is_not_a_share_keeps_its_units() -> None:
+    """CIDEr ranges over 0-10: its difference is not written in percentage points."""
+    cider = MetricDifference(
+        "CIDEr", 0.0, 2.287, 2.287, 2.044, 2.535, "permutation", 0.001, 0.006, proportion=False
+    )
+    comparison = Comparison(
+        "shapes",
+        _record("vlm_shapes_zero-shot"),
+        _record("vlm_shapes_lora"),
+        96,
+        (cider,),
+    )
+    assert describe_comparison(comparison) == (
+        "lora vlm is 2.287 above zero-shot vlm on CIDEr (95% CI +2.044 to +2.535; "
+        "permutation p=0.001, Holm-adjusted 0.006): a significant difference after Holm's "
+        "correction."
+    )

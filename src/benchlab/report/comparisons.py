@@ -52,6 +52,8 @@ class MetricDifference:
     test: str
     p_value: float
     p_adjusted: float | None = None
+    #: Whether the metric is a 0-1 share, written in percentage points (else in its own units).
+    proportion: bool = True
 
     @property
     def significant(self) -> bool:
@@ -156,6 +158,7 @@ def compare(
                 float(ci.high),
                 test,
                 float(p_value),
+                proportion=spec.proportion,
             )
         )
     a_only = b_only = both_wrong = None
@@ -177,7 +180,7 @@ def compare(
         a_only,
         b_only,
         both_wrong,
-        _mde(pair.n, reference),
+        _mde(pair.n, reference) if head is None or head.proportion else None,
         small_sample_warning(pair.n, ci) is not None,
         tuple(notes),
     )

@@ -18,7 +18,7 @@ from benchlab.report.position_bias import experiment_position_bias
 from benchlab.report.records import ExperimentRecord
 from benchlab.report.selection import label
 from benchlab.report.tables import metric_warning
-from benchlab.report.wording import describe_comparison, format_metric, format_p, points
+from benchlab.report.wording import amount, describe_comparison, format_metric, format_p, points
 
 __all__ = ["render_html"]
 
@@ -138,10 +138,10 @@ def _comparison_rows(comparisons: list[Comparison]) -> list[dict[str, Any]]:
                 {
                     "candidate": c.b.experiment_id,
                     "metric": d.metric,
-                    "reference": points(d.value_a),
-                    "candidate value": points(d.value_b),
-                    "difference (points)": points(d.difference, True),
-                    "95% CI": f"{points(d.ci_low, True)} to {points(d.ci_high, True)}",
+                    "reference": amount(d, d.value_a),
+                    "candidate value": amount(d, d.value_b),
+                    "difference (points for shares)": amount(d, d.difference, True),
+                    "95% CI": f"{amount(d, d.ci_low, True)} to {amount(d, d.ci_high, True)}",
                     "test": d.test,
                     "p": format_p(d.p_value).removeprefix("p="),
                     "Holm p": format_p(d.p_adjusted).removeprefix("p="),

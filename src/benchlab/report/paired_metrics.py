@@ -54,6 +54,9 @@ class MetricSpec:
     pred_a: np.ndarray
     pred_b: np.ndarray
     gold: np.ndarray | None
+    #: A 0-1 share (accuracy, F1): differences read in percentage points. A per-item score
+    #: (CIDEr, similarity) is not one, and keeps its own units.
+    proportion: bool = True
 
 
 def align(a: ExperimentRecord, b: ExperimentRecord) -> AlignedPair:
@@ -146,7 +149,7 @@ def _per_item_score_specs(
             continue
         if _is_mean_of(a, name, a.predictions) and _is_mean_of(b, name, b.predictions):
             columns = np.array(scores_a, dtype=float), np.array(scores_b, dtype=float)
-            specs.append(MetricSpec(name, _mean_over_items, *columns, None))
+            specs.append(MetricSpec(name, _mean_over_items, *columns, None, proportion=False))
     return specs
 
 

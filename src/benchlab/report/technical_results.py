@@ -14,7 +14,7 @@ from benchlab.report.published import AS_PUBLISHED, SideBySide
 from benchlab.report.selection import label
 from benchlab.report.tables import metric_warning
 from benchlab.report.technical_doc import Code, Figure, Paragraph, Section, Table, fmt
-from benchlab.report.wording import describe_comparison, format_p, points
+from benchlab.report.wording import amount, describe_comparison, format_p
 
 __all__ = [
     "comparison_rows",
@@ -87,8 +87,8 @@ def comparison_rows(comparisons: list[Comparison]) -> list[dict[str, Any]]:
                     "candidate": label(c.b),
                     "reference": label(c.a),
                     "metric": d.metric,
-                    "difference (points)": points(d.difference, True),
-                    "95% CI": f"{points(d.ci_low, True)} to {points(d.ci_high, True)}",
+                    "difference (points for shares)": amount(d, d.difference, True),
+                    "95% CI": f"{amount(d, d.ci_low, True)} to {amount(d, d.ci_high, True)}",
                     "test": d.test,
                     "Holm p": format_p(d.p_adjusted).removeprefix("p="),
                     "n": c.n,

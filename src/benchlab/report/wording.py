@@ -13,6 +13,7 @@ from benchlab.report.comparisons import Comparison, MetricDifference
 from benchlab.report.selection import label
 
 __all__ = [
+    "amount",
     "describe_comparison",
     "describe_difference",
     "format_metric",
@@ -27,6 +28,15 @@ def points(x: float | None, signed: bool = False) -> str:
     if x is None or not math.isfinite(x):
         return "-"
     return f"{x * 100:+.1f}" if signed else f"{x * 100:.1f}"
+
+
+def amount(difference: MetricDifference, x: float | None, signed: bool = False) -> str:
+    """A value of `difference`'s metric: percentage points for a share, else its own units."""
+    if difference.proportion:
+        return points(x, signed)
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:+.3f}" if signed else f"{x:.3f}"
 
 
 def format_p(p: float | None) -> str:
@@ -85,12 +95,14 @@ def describe_difference(comparison: Comparison, difference: MetricDifference) ->
         head = f"{b} and {a} have the same {difference.metric}"
     else:
         side = "above" if d > 0 else "below"
-        head = f"{b} is {abs(d) * 100:.1f} points {side} {a} on {difference.metric}"
+        size = f"{abs(d) * 100:.1f} points" if difference.proportion else f"{abs(d):.3f}"
+        head = f"{b} is {size} {side} {a} on {difference.metric}"
     adjusted = ""
     if difference.p_adjusted is not None:
         adjusted = ", Holm-adjusted " + format_p(difference.p_adjusted).removeprefix("p=")
     stats = (
-        f"95% CI {points(difference.ci_low, True)} to {points(difference.ci_high, True)}; "
+        f"95% CI {amount(difference, difference.ci_low, True)} to "
+        f"{amount(difference, difference.ci_high, True)}; "
         f"{difference.test} {format_p(difference.p_value)}{adjusted}"
     )
     return f"{head} ({stats}): {verdict(comparison, difference)}."

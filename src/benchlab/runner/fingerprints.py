@@ -30,8 +30,12 @@ _file_hashes: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> 
 
 
 def spec_json(spec: ExperimentSpec) -> dict[str, Any]:
-    """The resolved experiment spec as JSON (what results depend on)."""
-    return {
+    """The resolved experiment spec as JSON (what results depend on).
+
+    An experiment built on a base mode depends on that base's spec too (its settings decide
+    the weights this one starts from), so the base's spec is nested in; others are unchanged.
+    """
+    resolved = {
         "id": spec.id,
         "model": spec.model.model_dump(mode="json"),
         "task": spec.task.model_dump(mode="json"),
@@ -39,6 +43,9 @@ def spec_json(spec: ExperimentSpec) -> dict[str, Any]:
         "seed": spec.seed,
         "profile": {"name": spec.profile_name, **spec.profile.model_dump(mode="json")},
     }
+    if spec.base is not None:
+        resolved["base"] = spec_json(spec.base)
+    return resolved
 
 
 def spec_hash(spec: ExperimentSpec) -> str:
