@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from benchlab.record.marker import read_marker
+from benchlab.runner.executors.ray_environment import local_run_threads, worker_runtime_env
 from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from benchlab.runner.status import run_status
@@ -38,7 +39,12 @@ def cluster():
     os.environ["RAY_AUTH_MODE"] = "disabled"
     for attempt in range(3):  # a loaded machine can miss Ray's 30 s node-startup window
         try:
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+            ray.init(
+                num_cpus=2,
+                include_dashboard=False,
+                log_to_driver=False,
+                runtime_env=worker_runtime_env(local_run_threads()),  # as RayExecutor starts one
+            )
             break
         except Exception:
             ray.shutdown()
@@ -157,3 +163,15 @@ def test_each_record_names_the_worker_host(ray_run) -> None:
     assert record["provenance"]["hardware"]["host"] == host
     run_log = next(out.glob("benchmark_*.log")).read_text(encoding="utf-8")
     assert f"{OTHER}: complete on {host}" in run_log
+
+
+def test_workers_run_the_drivers_benchlab_with_a_local_runs_threads(cluster) -> None:
+    import benchlab
+
+    @ray.remote
+    def where() -> tuple[str, str | None]:
+        import benchlab as on_worker
+
+        return on_worker.__file__, os.environ.get("OMP_NUM_THREADS")
+
+    assert ray.get(where.remote()) == (benchlab.__file__, str(local_run_threads()))

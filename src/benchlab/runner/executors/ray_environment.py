@@ -39,9 +39,10 @@ def driver_source_root() -> Path | None:
 def local_run_threads() -> int:
     """The torch threads a local run on this machine uses (OMP_NUM_THREADS, else every CPU)."""
     try:
-        return max(int(os.environ.get("OMP_NUM_THREADS", "")), 1)
-    except ValueError:
+        threads = int(os.environ.get("OMP_NUM_THREADS", ""))
+    except ValueError:  # unset or not a number: OpenMP takes every CPU
         return node_cpus()
+    return threads if threads >= 1 else node_cpus()
 
 
 def worker_runtime_env(threads: int | None) -> dict[str, Any]:
