@@ -14,6 +14,7 @@ from benchlab.runner.executors.ray_environment import (
     driver_source_root,
     local_run_threads,
     node_cpus,
+    private_cluster_settings,
     worker_runtime_env,
 )
 from benchlab.runner.executors.ray_executor import RayExecutor
@@ -53,3 +54,15 @@ def test_the_executor_sends_threads_only_where_it_knows_the_machine(monkeypatch)
     assert RayExecutor(RaySettings()).threads == 3  # a private cluster on this machine
     assert RayExecutor(RaySettings(address="auto")).threads is None  # each node's own CPUs
     assert RayExecutor(RaySettings(address="auto", torch_threads=4)).threads == 4
+
+
+def test_a_private_cluster_starts_its_workers_at_the_drivers_priority(monkeypatch) -> None:
+    name = "RAY_worker_niceness"  # Ray's own spelling, read by the raylet
+    monkeypatch.delenv(name, raising=False)
+    with private_cluster_settings():
+        assert os.environ.get(name) == "0"
+    assert name not in os.environ
+    monkeypatch.setenv(name, "5")  # a user's own choice stands
+    with private_cluster_settings():
+        assert os.environ.get(name) == "5"
+    assert os.environ.get(name) == "5"

@@ -19,7 +19,11 @@ import pytest
 import yaml
 
 from benchlab.record.marker import read_marker
-from benchlab.runner.executors.ray_environment import local_run_threads, worker_runtime_env
+from benchlab.runner.executors.ray_environment import (
+    local_run_threads,
+    private_cluster_settings,
+    worker_runtime_env,
+)
 from benchlab.runner.planning import load_plan
 from benchlab.runner.run import run_plan
 from benchlab.runner.status import run_status
@@ -39,12 +43,13 @@ def cluster():
     os.environ["RAY_AUTH_MODE"] = "disabled"
     for attempt in range(3):  # a loaded machine can miss Ray's 30 s node-startup window
         try:
-            ray.init(
-                num_cpus=2,
-                include_dashboard=False,
-                log_to_driver=False,
-                runtime_env=worker_runtime_env(local_run_threads()),  # as RayExecutor starts one
-            )
+            with private_cluster_settings():  # as RayExecutor starts one
+                ray.init(
+                    num_cpus=2,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    runtime_env=worker_runtime_env(local_run_threads()),
+                )
             break
         except Exception:
             ray.shutdown()
@@ -169,9 +174,10 @@ def test_workers_run_the_drivers_benchlab_with_a_local_runs_threads(cluster) -> 
     import benchlab
 
     @ray.remote
-    def where() -> tuple[str, str | None]:
+    def where() -> tuple[str, str | None, int]:
         import benchlab as on_worker
 
-        return on_worker.__file__, os.environ.get("OMP_NUM_THREADS")
+        return on_worker.__file__, os.environ.get("OMP_NUM_THREADS"), os.nice(0)
 
-    assert ray.get(where.remote()) == (benchlab.__file__, str(local_run_threads()))
+    expected = (benchlab.__file__, str(local_run_threads()), os.nice(0))
+    assert ray.get(where.remote()) == expected  # same code, threads and priority as the driver

@@ -5,17 +5,29 @@ A driver started from a source checkout (`PYTHONPATH=src`, a worktree) hands its
 checkout first on their import path, so they never run another installed copy; a driver whose
 benchlab is installed normally leaves the workers' own install alone. Ray caps a worker's
 OpenMP threads at the task's `num_cpus`; on the private cluster a run starts here, workers get
-the thread count a local run would use, so sums and scores match it.
+the thread count a local run would use, so sums and scores match it, and run at the driver's
+priority (Ray starts workers at nice 15: on a busy machine experiments would crawl and their
+measured latencies grow).
 """
 
 from __future__ import annotations
 
 import os
 import site
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["driver_source_root", "local_run_threads", "node_cpus", "worker_runtime_env"]
+__all__ = [
+    "driver_source_root",
+    "local_run_threads",
+    "node_cpus",
+    "private_cluster_settings",
+    "worker_runtime_env",
+]
+
+_NICENESS = "RAY_worker_niceness"  # read by the raylet a private cluster starts
 
 
 def node_cpus() -> int:
@@ -56,3 +68,15 @@ def worker_runtime_env(threads: int | None) -> dict[str, Any]:
     if threads is not None:
         env_vars["OMP_NUM_THREADS"] = str(threads)
     return {"env_vars": env_vars} if env_vars else {}
+
+
+@contextmanager
+def private_cluster_settings() -> Iterator[None]:
+    """Around `ray.init` of a private cluster: workers at the driver's priority (unless set)."""
+    previous = os.environ.get(_NICENESS)
+    os.environ.setdefault(_NICENESS, "0")
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(_NICENESS, None)

@@ -26,6 +26,7 @@ from benchlab.runner.executors.base import Job, JobOutcome
 from benchlab.runner.executors.ray_environment import (
     local_run_threads,
     node_cpus,
+    private_cluster_settings,
     worker_runtime_env,
 )
 from benchlab.runner.executors.ray_resources import experiment_resources
@@ -128,7 +129,11 @@ class RayExecutor:
             options["num_cpus"] = node_cpus()
         for attempt in range(_CONNECT_ATTEMPTS):
             try:
-                ray.init(address=self.settings.address, **options)
+                if self.settings.address is None:
+                    with private_cluster_settings():
+                        ray.init(**options)
+                else:
+                    ray.init(address=self.settings.address, **options)
                 return
             except Exception as error:  # ray raises a bare Exception when startup times out
                 ray.shutdown()
