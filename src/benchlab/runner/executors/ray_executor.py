@@ -8,6 +8,8 @@ by the worker, atomically, into the run directory, which must be on storage ever
 (a shared POSIX path such as NFS). A worker process or host that dies mid-experiment is retried
 (`max_retries`); the retry first reads the experiment's state, so a record already written is
 never redone, and a failure inside an experiment is recorded in its folder as locally.
+Workers run the driver's benchlab with a local run's threads (see `ray_environment`), so their
+predictions are byte-identical to the local executor's.
 """
 
 from __future__ import annotations
