@@ -159,7 +159,10 @@ class RayExecutor:
         detached = step.detached() if hasattr(step, "detached") else step
         detached_ref = ray.put(detached)  # sent once, not once per task
         task = ray.remote(_run_step)
-        gpus = float(ray.cluster_resources().get("GPU", 0))
+        resources = ray.cluster_resources()
+        gpus = float(resources.get("GPU", 0))
+        threads = self.threads
+        reserved = None if threads is None else min(threads, resources.get("CPU", 1))
         planned = {job.spec.id for job in jobs}
         waiting_on = {job.spec.id: _nearest_planned_base(job, planned) for job in jobs}
         waiting, in_flight, done = list(jobs), {}, set()
@@ -167,7 +170,9 @@ class RayExecutor:
             ready = [j for j in waiting if waiting_on[j.spec.id] in done | {None}]
             for job in ready:
                 waiting.remove(job)
-                options = experiment_resources(job.spec, self.settings, cluster_gpus=gpus)
+                options = experiment_resources(
+                    job.spec, self.settings, cluster_gpus=gpus, threads=reserved
+                )
                 ref = task.options(
                     name=job.spec.id,
                     max_retries=self.settings.max_retries,
