@@ -42,9 +42,29 @@ def test_a_machine_without_vllm_or_a_gpu_is_refused_at_validate_time(tmp_path: P
     assert vllm_problem() in message and "hf_causal" in message
 
 
-def test_under_ray_the_workers_not_this_machine_must_run_it(tmp_path: Path) -> None:
-    plan = load_plan(_vllm_config(tmp_path, executor="ray"))
+@pytest.mark.skipif(vllm_problem() is None, reason="this machine can run vLLM")
+def test_a_private_ray_cluster_on_this_machine_is_refused_too(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="backend 'vllm' cannot run here"):
+        load_plan(_vllm_config(tmp_path, executor="ray"))
+
+
+def test_an_existing_ray_cluster_serves_it_on_its_own_nodes(tmp_path: Path) -> None:
+    plan = load_plan(_vllm_config(tmp_path, executor="ray", ray={"address": "auto"}))
     assert plan.config.models[1].backend_name == "vllm"
+
+
+@pytest.mark.skipif(vllm_problem() is None, reason="this machine can run vLLM")
+def test_choosing_local_on_the_command_line_checks_this_machine(tmp_path: Path) -> None:
+    import typer
+
+    from benchlab.cli.run import with_executor
+
+    plan = load_plan(_vllm_config(tmp_path, executor="ray", ray={"address": "auto"}))
+    with pytest.raises(ConfigError, match="backend 'vllm' cannot run here"):
+        with_executor(plan, "local", None)
+    assert with_executor(plan, "ray", None).config.executor == "ray"
+    with pytest.raises(typer.BadParameter):
+        with_executor(plan, "slurm", None)
 
 
 def test_engine_options_come_from_the_model_entry() -> None:

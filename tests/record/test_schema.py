@@ -30,6 +30,8 @@ def _record() -> dict:
         "seed": 1,
         "profile": "quick",
         "n_eval": 40,
+        "shots": 5,
+        "truncated_prompts": 2,
         "metrics": {"accuracy": metric},
         "training": None,
         "cost": {
@@ -76,7 +78,7 @@ def test_a_record_round_trips_in_key_order_and_validates() -> None:
 
 def test_the_schema_rejects_a_missing_field_and_a_bad_value() -> None:
     schema = results_schema()
-    for broken in ({"cost": None}, {"n_eval": -1}, {"status": "failed"}):
+    for broken in ({"cost": None}, {"n_eval": -1}, {"status": "failed"}, {"truncated_prompts": -1}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(_record() | broken, schema)
     without = _record()
@@ -88,3 +90,9 @@ def test_the_schema_rejects_a_missing_field_and_a_bad_value() -> None:
 def test_the_generator_writes_the_file(tmp_path: Path) -> None:
     assert main([str(tmp_path / "s.json")]) == 0
     assert json.loads((tmp_path / "s.json").read_text()) == results_schema()
+
+
+def test_a_record_written_before_shots_and_truncation_were_counted_still_reads() -> None:
+    older = {k: v for k, v in _record().items() if k not in ("shots", "truncated_prompts")}
+    record = ExperimentRecord.model_validate(older)
+    assert (record.shots, record.truncated_prompts) == (0, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -201,3 +202,25 @@ def test_per_group_metrics_stay_on_the_experiment_page_not_in_the_table(tmp_path
     assert not any(name in table for name in grouped)
     experiments = page[page.index('id="experiments"') :]
     assert all(name in experiments for name in grouped)
+
+
+def test_truncated_prompts_are_flagged_in_the_table_summary_and_page(tmp_path: Path) -> None:
+    gold, pred = planted_predictions(200, 0.8, seed=5)
+    for experiment_id, truncated in (("llama_mmlu_five-shot", 7), ("llama_mmlu_zero-shot", 0)):
+        results = write_experiment(tmp_path, experiment_id, gold, pred, kind="causal")
+        results.update(shots=5 if truncated else 0, truncated_prompts=truncated)
+        (tmp_path / "experiments" / experiment_id / "results.json").write_text(json.dumps(results))
+    write_plan(tmp_path, ["llama_mmlu_five-shot", "llama_mmlu_zero-shot"])
+    folder = build_report(tmp_path)
+    note = "7 of 200 prompts were cut from the left to fit the model's max_length"
+    with (folder / "comparison_table.csv").open(encoding="utf-8") as handle:
+        rows = {row["experiment"]: row for row in csv.DictReader(handle)}
+    assert note in rows["llama_mmlu_five-shot"]["warning"]
+    assert "cut from the left" not in rows["llama_mmlu_zero-shot"]["warning"]
+    summary = (folder / "summary_stats.txt").read_text(encoding="utf-8")
+    assert summary.count("cut from the left") == 1 and f"! {note}" in summary
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    body = page[page.index('id="experiments"') :]
+    assert body.count("cut from the left") == 1 and note.replace("'", "&#x27;") in body
+    table = page[page.index('id="comparison-table"') : page.index('id="plots"')]
+    assert "shots" in table

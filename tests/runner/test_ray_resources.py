@@ -39,6 +39,12 @@ def test_a_local_model_takes_one_gpu_only_where_the_cluster_has_them() -> None:
     assert experiment_resources(_spec(), settings, cluster_gpus=8)["num_gpus"] == 1.0
 
 
+def test_cpus_follow_the_experiments_threads_unless_set() -> None:
+    threads = {"cluster_gpus": 0, "threads": 2}
+    assert experiment_resources(_spec(), RaySettings(), **threads)["num_cpus"] == 2
+    assert experiment_resources(_spec(), RaySettings(num_cpus=0.5), **threads)["num_cpus"] == 0.5
+
+
 def test_vllm_takes_its_tensor_parallel_size_and_an_api_no_gpu() -> None:
     settings = RaySettings(num_gpus=1, num_cpus=4, memory_gb=2)
     vllm = _spec(backend="vllm", backend_options={"tensor_parallel_size": 4})

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -213,6 +214,9 @@ class HFCausalBackend(Backend):
             max_length = context_length(loaded.model, loaded.tokenizer, default=max_length)
             if max_length != spec.max_length:  # answers cut at 512 are not these answers
                 tag = (*tag, f"max_length={max_length}")
+        window = sys.maxsize if spec.plan_window == "task" else spec.plan_window
+        if window:  # other batches move float32 scores in their last digit: other answers
+            tag = (*tag, f"plan_window={spec.plan_window}")
         backend = cls(
             loaded.model,
             loaded.tokenizer,
@@ -221,6 +225,7 @@ class HFCausalBackend(Backend):
             fingerprint=fingerprint_of(spec, loaded.revision, *loaded.parts, *tag),
             cache=ResponseCache(spec.cache_path) if spec.cache_path else None,
             add_bos_token=spec.add_bos_token,
+            plan_window=window,
         )
         backend.revision = loaded.revision
         return backend

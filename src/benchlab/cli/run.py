@@ -82,7 +82,7 @@ def with_executor(plan: Plan, executor: str | None, address: str | None) -> Plan
     import dataclasses
 
     from benchlab.config.executor import EXECUTOR_NAMES
-    from benchlab.runner.planning import check_backends_here
+    from benchlab.runner.planning import check_backends_here, models_served_here
 
     if executor is not None and executor not in EXECUTOR_NAMES:
         raise typer.BadParameter(f"--executor {executor!r}: use one of {list(EXECUTOR_NAMES)}")
@@ -95,8 +95,8 @@ def with_executor(plan: Plan, executor: str | None, address: str | None) -> Plan
     if not update:
         return plan
     config = plan.config.model_copy(update=update)
-    if config.executor == "local" and plan.config.executor != "local":
-        check_backends_here(plan.path, config)  # the config's Ray workers would have served them
+    if models_served_here(config) and not models_served_here(plan.config):
+        check_backends_here(plan.path, config)  # the config's Ray cluster would have served them
     return dataclasses.replace(plan, config=config)
 
 

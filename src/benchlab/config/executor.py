@@ -20,7 +20,13 @@ class RaySettings(StrictModel):
         description="an existing cluster (e.g. 'auto' or 'ray://head:10001'); "
         "default: start a private local cluster for the run",
     )
-    num_cpus: float = Field(1, gt=0, description="CPUs reserved per experiment")
+    num_cpus: float | None = Field(
+        None,
+        gt=0,
+        description="CPUs reserved per experiment; default: its torch threads where known "
+        "(a private cluster: a local run's, so experiments run one at a time per machine "
+        "instead of oversubscribing its cores), else 1",
+    )
     num_gpus: float | None = Field(
         None,
         ge=0,

@@ -142,6 +142,18 @@ class ExperimentRecord(_Record):
     seed: int
     profile: str
     n_eval: int = Field(ge=0)
+    shots: int = Field(
+        0,
+        ge=0,
+        description="demonstrations shown before each evaluated prompt: the few-shot mode's k, "
+        "else the task's fixed shots (num_fewshot); 0 when none",
+    )
+    truncated_prompts: int = Field(
+        0,
+        ge=0,
+        description="eval items whose prompt was cut from the left to fit the model's "
+        "max_length (each marked `truncated` in predictions.jsonl); flagged in the report",
+    )
     metrics: dict[str, MetricRecord]
     training: TrainingRecord | None
     cost: CostRecord

@@ -17,7 +17,7 @@ from benchlab.report.plots import reward_curve_png, training_curve_png
 from benchlab.report.position_bias import experiment_position_bias
 from benchlab.report.records import ExperimentRecord
 from benchlab.report.selection import label
-from benchlab.report.tables import metric_warning
+from benchlab.report.tables import metric_warning, truncation_warning
 from benchlab.report.wording import amount, describe_comparison, format_metric, format_p, points
 
 __all__ = ["render_html"]
@@ -77,6 +77,7 @@ def _table_section(analysis: RunAnalysis) -> str:
             "model": record.model,
             "task": record.task,
             "mode": record.mode,
+            "shots": (record.results or {}).get("shots"),
             "state": record.state,
         }
         for name, metric in record.headline_metrics.items():
@@ -268,7 +269,9 @@ def _experiment_body(record: ExperimentRecord) -> str:
         warning = metric_warning(metric)
         flag = f' <span class="warn">⚠ {esc(warning)}</span>' if warning else ""
         lines.append(f"<li>{esc(name)}: {esc(format_metric(metric))}{flag}</li>")
-    parts = [f"<ul>{''.join(lines)}</ul>", _position_bias_block(record), '<div class="grid">']
+    truncated = truncation_warning(record)
+    parts = [f'<p class="flag">⚠ {esc(truncated)}</p>' if truncated else ""]
+    parts += [f"<ul>{''.join(lines)}</ul>", _position_bias_block(record), '<div class="grid">']
     confusion = record.files.error_analysis / "confusion_matrix.png"
     if confusion.is_file():
         parts.append(image(confusion.read_bytes(), f"confusion matrix {record.experiment_id}"))

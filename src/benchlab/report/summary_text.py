@@ -5,7 +5,7 @@ from __future__ import annotations
 from benchlab.report.analysis import RunAnalysis
 from benchlab.report.position_bias import experiment_position_bias
 from benchlab.report.selection import label
-from benchlab.report.tables import metric_warning
+from benchlab.report.tables import metric_warning, truncation_warning
 from benchlab.report.wording import describe_difference, format_metric
 
 __all__ = ["summary_text"]
@@ -19,6 +19,9 @@ def _experiments(analysis: RunAnalysis) -> list[str]:
             lines.append(f"  {record.experiment_id}  [{record.state}]{error}")
             continue
         lines.append(f"  {record.experiment_id}")
+        truncated = truncation_warning(record)
+        if truncated:
+            lines.append(f"    ! {truncated}")
         for name, metric in record.metrics.items():
             warning = metric_warning(metric)
             lines.append(f"    {name:<10} {format_metric(metric)}")

@@ -16,7 +16,7 @@ from benchlab.report.records import ExperimentRecord, RunRecords
 from benchlab.stats import small_sample_warning
 from benchlab.stats.intervals import Interval
 
-__all__ = ["comparison_rows", "metric_warning", "write_comparison_csv"]
+__all__ = ["comparison_rows", "metric_warning", "truncation_warning", "write_comparison_csv"]
 
 BASE_COLUMNS = (
     "experiment",
@@ -53,6 +53,18 @@ def metric_warnings(metrics: dict[str, dict[str, Any]]) -> str:
     return "; ".join(f"{', '.join(names)}: {text}" for text, names in grouped.items())
 
 
+def truncation_warning(record: ExperimentRecord) -> str | None:
+    """The flag of an experiment whose prompts were cut to fit max_length (never silent)."""
+    results = record.results or {}
+    count = results.get("truncated_prompts") or 0
+    if not count:
+        return None
+    return (
+        f"{count} of {results.get('n_eval', '?')} prompts were cut from the left to fit the "
+        "model's max_length (marked `truncated` in predictions.jsonl); raise max_length"
+    )
+
+
 def _row(record: ExperimentRecord) -> dict[str, Any]:
     row: dict[str, Any] = {
         "experiment": record.experiment_id,
@@ -86,7 +98,8 @@ def _row(record: ExperimentRecord) -> dict[str, Any]:
         peak_rss_mb=cost.get("peak_rss_mb"),
         peak_gpu_mb=cost.get("peak_gpu_mb"),
     )
-    row["warning"] = metric_warnings(record.headline_metrics)
+    flags = (metric_warnings(record.headline_metrics), truncation_warning(record))
+    row["warning"] = "; ".join(flag for flag in flags if flag)
     row["error"] = ""
     return row
 

@@ -28,6 +28,18 @@ __all__ = [
 
 _file_hashes: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> sha256
 
+#: Model fields added after records were written, left out of the spec at their default so
+#: those records' spec hashes still hold (a set value changes results, and the hash).
+_LATER_MODEL_FIELDS = {"plan_window": 0}
+
+
+def _model_json(model: ModelSpec) -> dict[str, Any]:
+    dumped = model.model_dump(mode="json")
+    for name, default in _LATER_MODEL_FIELDS.items():
+        if dumped.get(name) == default:
+            del dumped[name]
+    return dumped
+
 
 def spec_json(spec: ExperimentSpec) -> dict[str, Any]:
     """The resolved experiment spec as JSON (what results depend on).
@@ -37,7 +49,7 @@ def spec_json(spec: ExperimentSpec) -> dict[str, Any]:
     """
     resolved = {
         "id": spec.id,
-        "model": spec.model.model_dump(mode="json"),
+        "model": _model_json(spec.model),
         "task": spec.task.model_dump(mode="json"),
         "mode": spec.mode.model_dump(mode="json"),
         "seed": spec.seed,

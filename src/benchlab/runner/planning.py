@@ -28,7 +28,13 @@ if TYPE_CHECKING:
     from benchlab.methods.base import Method
     from benchlab.tasks.base import Task
 
-__all__ = ["Plan", "check_backends_here", "compatibility_check", "load_plan"]
+__all__ = [
+    "Plan",
+    "check_backends_here",
+    "compatibility_check",
+    "load_plan",
+    "models_served_here",
+]
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,12 @@ def _check_model(path: Path, index: int, spec: ModelSpec) -> None:
         )
 
 
+def models_served_here(config: BenchConfig) -> bool:
+    """Whether this machine loads the models: locally, or on the private Ray cluster a run
+    starts here; an existing cluster (`ray.address`) serves them on its own nodes."""
+    return config.executor == "local" or config.ray.address is None
+
+
 def check_backends_here(path: Path, config: BenchConfig) -> None:
     """Refuse a model whose backend cannot run on this machine (e.g. vllm without a GPU)."""
     from benchlab.backends.registry import backend_class
@@ -80,7 +92,8 @@ def check_backends_here(path: Path, config: BenchConfig) -> None:
             raise ConfigError(
                 f"{path}: models[{index}] ({spec.name}): backend {spec.backend_name!r} cannot "
                 f"run here: {problem}; use backend hf_causal on this machine, or run on a GPU "
-                "machine (or a Ray cluster with GPUs: executor: ray)"
+                "machine (or join a Ray cluster with GPUs: executor: ray, ray.address or "
+                "--address)"
             )
 
 
@@ -195,7 +208,7 @@ def load_plan(path: str | Path, profile: str | None = None) -> Plan:
     check_rule_names(path, config)
     for i, model in enumerate(config.models):
         _check_model(path, i, model)
-    if config.executor == "local":  # under Ray the workers, not this machine, serve the models
+    if models_served_here(config):  # an existing Ray cluster's nodes check for themselves
         check_backends_here(path, config)
     tasks = [_check_task(path, i, task) for i, task in enumerate(config.tasks)]
     methods = [_check_mode(path, i, mode) for i, mode in enumerate(config.modes)]

@@ -32,6 +32,14 @@ def _training(prepared: Prepared) -> dict[str, Any] | None:
     }
 
 
+def _shots(task: Task, prepared: Prepared) -> int:
+    """Demonstrations before each prompt: the few-shot sampler's k, else the task's fixed shots."""
+    k = getattr(prepared.eval_context.demonstrations, "k", None)
+    if k is None:
+        k = getattr(getattr(task, "options", None), "num_fewshot", 0)
+    return int(k or 0)
+
+
 def build_record(
     spec: ExperimentSpec,
     task: Task,
@@ -49,7 +57,8 @@ def build_record(
 ) -> ExperimentRecord:
     """The validated record of a finished experiment (outputs and summaries: by pass name)."""
     evaluation = outputs["evaluate"]
-    n = len(evaluation.predictions)
+    predictions = evaluation.predictions
+    n = len(predictions)
     fingerprints = {"eval": data_fingerprint(eval_examples)}
     if train_examples is not None:
         fingerprints["train"] = data_fingerprint(train_examples)
@@ -69,6 +78,8 @@ def build_record(
             "seed": spec.seed,
             "profile": spec.profile_name,
             "n_eval": n,
+            "shots": _shots(task, prepared),
+            "truncated_prompts": sum(bool(p.details.get("truncated")) for p in predictions),
             "metrics": {name: m.to_json() for name, m in metrics.items()},
             "training": _training(prepared),
             "cost": {

@@ -33,7 +33,8 @@ artifact_digest = adapter_digest
 
 def experiment_key(spec: ExperimentSpec, *, with_task: bool = True) -> list[Any]:
     """What a trained artifact depends on: model, mode, task, seed, profile, and its base's."""
-    key: list[Any] = [spec.model.model_dump(), spec.mode.model_dump()]
+    # plan_window only batches evaluation: the trained weights do not depend on it
+    key: list[Any] = [spec.model.model_dump(exclude={"plan_window"}), spec.mode.model_dump()]
     if with_task:
         key.append(spec.task.model_dump())
     key += [spec.seed, spec.profile.model_dump()]

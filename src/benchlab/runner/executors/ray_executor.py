@@ -8,12 +8,13 @@ by the worker, atomically, into the run directory, which must be on storage ever
 (a shared POSIX path such as NFS). A worker process or host that dies mid-experiment is retried
 (`max_retries`); the retry first reads the experiment's state, so a record already written is
 never redone, and a failure inside an experiment is recorded in its folder as locally.
+Workers run the driver's benchlab with a local run's threads (see `ray_environment`), so their
+predictions are byte-identical to the local executor's.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -24,6 +25,12 @@ from benchlab.config.executor import RaySettings
 from benchlab.errors import BenchlabError
 from benchlab.record.atomic import write_json_atomic
 from benchlab.runner.executors.base import Job, JobOutcome
+from benchlab.runner.executors.ray_environment import (
+    local_run_threads,
+    node_cpus,
+    private_cluster_settings,
+    worker_runtime_env,
+)
 from benchlab.runner.executors.ray_resources import experiment_resources
 
 if TYPE_CHECKING:
@@ -53,11 +60,12 @@ def _run_step(step: Callable[[Job], JobOutcome], job: Job, threads: int | None) 
     """The body of each Ray task: the detached step, on the worker, with torch's threads set.
 
     Ray caps a task's OpenMP threads at its num_cpus; training then sums in another order than
-    a local run, and the last digits of scores move. Threads are set as a local run has them.
+    a local run, and the last digits of scores move. Threads are set as a local run has them
+    (on another node: that node's CPUs).
     """
     import torch
 
-    torch.set_num_threads(threads or os.cpu_count() or 1)
+    torch.set_num_threads(threads or node_cpus())
     return step(job)
 
 
@@ -105,14 +113,29 @@ class RayExecutor:
             if started_here:
                 ray.shutdown()
 
+    @property
+    def threads(self) -> int | None:
+        """torch threads per experiment: the setting, else a local run's here (None: the node's)."""
+        if self.settings.torch_threads is not None:
+            return self.settings.torch_threads
+        return local_run_threads() if self.settings.address is None else None
+
     def _connect(self, ray: Any) -> None:
         """Join the configured cluster, or start a private local one for this run."""
-        options: dict[str, Any] = {"log_to_driver": False, "include_dashboard": False}
+        options: dict[str, Any] = {
+            "log_to_driver": False,
+            "include_dashboard": False,
+            "runtime_env": worker_runtime_env(self.threads),
+        }
         if self.settings.address is None:
-            options["num_cpus"] = os.cpu_count() or 1
+            options["num_cpus"] = node_cpus()
         for attempt in range(_CONNECT_ATTEMPTS):
             try:
-                ray.init(address=self.settings.address, **options)
+                if self.settings.address is None:
+                    with private_cluster_settings():
+                        ray.init(**options)
+                else:
+                    ray.init(address=self.settings.address, **options)
                 return
             except Exception as error:  # ray raises a bare Exception when startup times out
                 ray.shutdown()
@@ -136,7 +159,10 @@ class RayExecutor:
         detached = step.detached() if hasattr(step, "detached") else step
         detached_ref = ray.put(detached)  # sent once, not once per task
         task = ray.remote(_run_step)
-        gpus = float(ray.cluster_resources().get("GPU", 0))
+        resources = ray.cluster_resources()
+        gpus = float(resources.get("GPU", 0))
+        threads = self.threads
+        reserved = None if threads is None else min(threads, resources.get("CPU", 1))
         planned = {job.spec.id for job in jobs}
         waiting_on = {job.spec.id: _nearest_planned_base(job, planned) for job in jobs}
         waiting, in_flight, done = list(jobs), {}, set()
@@ -144,13 +170,15 @@ class RayExecutor:
             ready = [j for j in waiting if waiting_on[j.spec.id] in done | {None}]
             for job in ready:
                 waiting.remove(job)
-                options = experiment_resources(job.spec, self.settings, cluster_gpus=gpus)
+                options = experiment_resources(
+                    job.spec, self.settings, cluster_gpus=gpus, threads=reserved
+                )
                 ref = task.options(
                     name=job.spec.id,
                     max_retries=self.settings.max_retries,
                     retry_exceptions=False,
                     **options,
-                ).remote(detached_ref, job, self.settings.torch_threads)
+                ).remote(detached_ref, job, self.threads)
                 in_flight[ref] = job
             finished, _ = ray.wait(list(in_flight), num_returns=1)
             for ref in finished:

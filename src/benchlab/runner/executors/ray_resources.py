@@ -23,11 +23,20 @@ def _model_gpus(spec: ExperimentSpec, settings: RaySettings, cluster_gpus: float
 
 
 def experiment_resources(
-    spec: ExperimentSpec, settings: RaySettings, *, cluster_gpus: float
+    spec: ExperimentSpec,
+    settings: RaySettings,
+    *,
+    cluster_gpus: float,
+    threads: float | None = None,
 ) -> dict[str, Any]:
-    """Ray task options (num_cpus, num_gpus, memory) for one experiment."""
+    """Ray task options (num_cpus, num_gpus, memory) for one experiment.
+
+    CPUs default to the torch threads the experiment will run (`threads`), so Ray never packs
+    more threads onto a node than it has cores.
+    """
+    cpus = settings.num_cpus if settings.num_cpus is not None else (threads or 1)
     options: dict[str, Any] = {
-        "num_cpus": settings.num_cpus,
+        "num_cpus": cpus,
         "num_gpus": _model_gpus(spec, settings, cluster_gpus),
     }
     if settings.memory_gb is not None:
