@@ -130,16 +130,25 @@ def context_length(model: Any, tokenizer: Any, *, default: int) -> int:
     return default
 
 
-def _budget_batches(lengths: Sequence[int], rows: Sequence[int], budget: int) -> Iterator[range]:
-    """Consecutive slices whose padded size (rows x longest length) stays within `budget`."""
+def _budget_batches(
+    lengths: Sequence[int], rows: Sequence[int], budget: int, *, waste: float = 0.1
+) -> Iterator[range]:
+    """Consecutive slices (longest first) whose padded size (rows x longest) stays in `budget`.
+
+    A slice also stops where the next input would make padding more than `waste` of it: on a
+    CPU every padded position costs as much as a real one, and a batch of many short inputs
+    behind one long one is mostly padding.
+    """
     start = 0
     while start < len(lengths):
-        end, width, count = start, 0, 0
+        end, width, count, real = start, 0, 0, 0
         while end < len(lengths):
             new_width, new_count = max(width, lengths[end]), count + rows[end]
-            if end > start and new_width * new_count > budget:
+            new_real = real + lengths[end] * rows[end]
+            padded = new_width * new_count
+            if end > start and (padded > budget or padded - new_real > waste * padded):
                 break
-            width, count, end = new_width, new_count, end + 1
+            width, count, real, end = new_width, new_count, new_real, end + 1
         yield range(start, end)
         start = end
 
@@ -299,7 +308,8 @@ class HFCausalBackend(Backend):
         """Inputs sharing a long token prefix, when caching it is allowed for this model."""
         if not (self.share_prefix and prefix_cache_supported(self.model)):
             return []
-        return shared_prefix_groups(sequences)
+        # A subject's one-line header before every zero-shot question (MMLU's) already pays.
+        return shared_prefix_groups(sequences, min_tokens=8, min_saved=128)
 
     def _score_rows(
         self, rows: list[Row], totals: Any, misses: Any, prefix: tuple[Any, int] | None = None

@@ -44,39 +44,62 @@ def common_prefix_length(a: Sequence[int], b: Sequence[int]) -> int:
 
 
 def shared_prefix_groups(
-    sequences: Sequence[Sequence[int]], *, min_tokens: int = 48, min_members: int = 2
+    sequences: Sequence[Sequence[int]],
+    *,
+    min_tokens: int = 48,
+    min_members: int = 2,
+    min_saved: int = 0,
 ) -> list[PrefixGroup]:
-    """Groups of inputs sharing at least `min_tokens` leading tokens, found after a sort.
+    """Groups of inputs whose shared prefix, fed once, saves the most token positions.
 
-    Sorted sequences that share a prefix are adjacent, and a group's prefix is the smallest
-    common prefix of neighbours. A neighbour that would halve the group's prefix starts a new
-    group instead (the next subject's block shares only its description's first words). Each
-    prefix stops one token before its shortest member ends, so every member feeds a token.
+    Sorted sequences that share a prefix are adjacent, so a group is a run of the sorted order
+    and its prefix is the run's smallest common prefix of neighbours. A run either stays one
+    group or splits where neighbours share only that smallest prefix, into runs sharing longer
+    ones; the choice that saves more positions wins (MMLU's 5-shot blocks beat the words every
+    subject's header shares; a zero-shot subject's header beats the few questions that start
+    alike). A group needs a prefix of `min_tokens` and must save `min_saved` positions (a
+    separate pass is not free). Each prefix stops one token before its shortest member ends, so
+    every member feeds a token.
     """
     order = sorted(range(len(sequences)), key=lambda i: tuple(sequences[i]))
-    groups: list[PrefixGroup] = []
-    members: list[int] = []
-    shared = 0
+    shared = [0] + [
+        common_prefix_length(sequences[order[k - 1]], sequences[order[k]])
+        for k in range(1, len(order))
+    ]
 
-    def close() -> None:
-        if len(members) >= min_members:
-            length = min(shared, min(len(sequences[m]) for m in members) - 1)
-            if length >= min_tokens:
-                groups.append(PrefixGroup(length, tuple(sorted(members))))
+    def as_group(lo: int, hi: int) -> tuple[int, PrefixGroup | None]:
+        members = order[lo:hi]
+        if len(members) < max(min_members, 2):
+            return 0, None
+        length = min(min(shared[lo + 1 : hi]), min(len(sequences[m]) for m in members) - 1)
+        saved = length * (len(members) - 1)
+        if length < min_tokens or saved < max(min_saved, 1):
+            return 0, None
+        return saved, PrefixGroup(length, tuple(sorted(members)))
 
-    for index in order:
-        if members:
-            common = common_prefix_length(sequences[members[-1]], sequences[index])
-            narrowed = min(shared, common)
-            if narrowed >= min_tokens and (len(members) == 1 or 2 * narrowed >= shared):
-                members.append(index)
-                shared = narrowed
-                continue
-            close()
-        members, shared = [index], len(sequences[index])
-    if members:
-        close()
-    return groups
+    def splits(lo: int, hi: int) -> list[tuple[int, int]]:
+        lowest = min(shared[lo + 1 : hi])
+        bounds = [lo, *(k for k in range(lo + 1, hi) if shared[k] == lowest), hi]
+        return list(zip(bounds, bounds[1:], strict=False))
+
+    best: dict[tuple[int, int], tuple[int, list[PrefixGroup]]] = {}
+    stack = [(0, len(order), False)]
+    while stack:  # post-order over runs, without recursion (runs nest as deep as prefixes)
+        lo, hi, children_done = stack.pop()
+        if hi - lo < 2:
+            best[(lo, hi)] = (0, [])
+        elif not children_done:
+            stack.append((lo, hi, True))
+            stack.extend((a, b, False) for a, b in splits(lo, hi))
+        else:
+            parts = [best.pop(run) for run in splits(lo, hi)]
+            split_saved = sum(saved for saved, _ in parts)
+            whole_saved, whole = as_group(lo, hi)
+            if whole is not None and whole_saved >= split_saved:
+                best[(lo, hi)] = (whole_saved, [whole])
+            else:
+                best[(lo, hi)] = (split_saved, [g for _, groups in parts for g in groups])
+    return best[(0, len(order))][1] if order else []
 
 
 def prefix_cache_supported(model: Any) -> bool:
