@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 __all__ = [
@@ -80,7 +81,7 @@ def shared_prefix_groups(
     def splits(lo: int, hi: int) -> list[tuple[int, int]]:
         lowest = min(shared[lo + 1 : hi])
         bounds = [lo, *(k for k in range(lo + 1, hi) if shared[k] == lowest), hi]
-        return list(zip(bounds, bounds[1:], strict=False))
+        return list(pairwise(bounds))
 
     best: dict[tuple[int, int], tuple[int, list[PrefixGroup]]] = {}
     stack = [(0, len(order), False)]
