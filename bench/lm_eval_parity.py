@@ -377,7 +377,10 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=2048)
     parser.add_argument("--only", nargs="*", default=["arc", "mmlu", "mmlu5", "gsm8k"])
     parser.add_argument(
-        "--plan-window", type=int, default=0, help="examples benchlab plans at once (0: chunks)"
+        "--plan-window",
+        type=int,
+        default=512,
+        help="examples benchlab plans at once (512: a model's default; 0: chunks of 64)",
     )
     parser.add_argument("--benchlab-first", action="store_true", help="alternate the order")
     args = parser.parse_args()

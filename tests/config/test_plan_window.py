@@ -1,4 +1,4 @@
-"""`plan_window` on a model: per-chunk planning by default, task-wide on request, never ignored."""
+"""`plan_window` on a model: 512-example windows by default, chunks or the task on request."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _llama(plan):
 def test_the_default_leaves_the_spec_and_its_hash_as_before(tmp_path: Path) -> None:
     plain, explicit = _plan(tmp_path), _plan(tmp_path, plan_window=0)
     assert "plan_window" not in spec_json(_llama(plain))["model"]
-    assert spec_hash(_llama(plain)) == spec_hash(_llama(explicit))
+    assert spec_hash(_llama(plain)) != spec_hash(_llama(explicit))
 
 
 def test_a_set_window_is_part_of_the_spec(tmp_path: Path) -> None:
@@ -53,10 +53,15 @@ def test_a_negative_or_unknown_window_and_a_backend_that_ignores_it_are_refused(
 
 
 def test_the_causal_backend_plans_across_the_window(tiny_causal_dir: Path) -> None:
-    from benchlab.backends.hf_causal import HFCausalBackend
+    from benchlab.backends.hf_causal import DEFAULT_PLAN_WINDOW, HFCausalBackend
 
     common = {"name": "t", "path": str(tiny_causal_dir), "kind": "causal", "max_length": 64}
-    chunked = HFCausalBackend.from_spec(ModelSpec(**common))
+    default = HFCausalBackend.from_spec(ModelSpec(**common))
+    chunked = HFCausalBackend.from_spec(ModelSpec(**common, plan_window=0))
     task_wide = HFCausalBackend.from_spec(ModelSpec(**common, plan_window="task"))
-    assert (chunked.plan_window, task_wide.plan_window) == (0, sys.maxsize)
+    assert (default.plan_window, chunked.plan_window, task_wide.plan_window) == (
+        DEFAULT_PLAN_WINDOW,
+        0,
+        sys.maxsize,
+    )
     assert chunked.fingerprint != task_wide.fingerprint  # cached answers are not shared

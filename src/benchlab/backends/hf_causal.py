@@ -130,8 +130,14 @@ def context_length(model: Any, tokenizer: Any, *, default: int) -> int:
     return default
 
 
+#: Examples whose requests a model plans together unless its spec says otherwise: enough to
+#: sort and prefix-group most tasks whole (ARC-Challenge: 3.4x lm-eval's speed task-wide,
+#: 2.9x in chunks of 64), few enough that evaluation progress still moves between windows.
+DEFAULT_PLAN_WINDOW = 512
+
+
 def _budget_batches(
-    lengths: Sequence[int], rows: Sequence[int], budget: int, *, waste: float = 0.1
+    lengths: Sequence[int], rows: Sequence[int], budget: int, *, waste: float = 0.03
 ) -> Iterator[range]:
     """Consecutive slices (longest first) whose padded size (rows x longest) stays in `budget`.
 
@@ -223,8 +229,10 @@ class HFCausalBackend(Backend):
             max_length = context_length(loaded.model, loaded.tokenizer, default=max_length)
             if max_length != spec.max_length:  # answers cut at 512 are not these answers
                 tag = (*tag, f"max_length={max_length}")
-        window = sys.maxsize if spec.plan_window == "task" else spec.plan_window
-        if window:  # other batches move float32 scores in their last digit: other answers
+        window = {None: DEFAULT_PLAN_WINDOW, "task": sys.maxsize}.get(
+            spec.plan_window, spec.plan_window
+        )
+        if spec.plan_window is not None:  # other batches move float32 sums in their last bits
             tag = (*tag, f"plan_window={spec.plan_window}")
         backend = cls(
             loaded.model,

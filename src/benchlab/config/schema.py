@@ -75,11 +75,11 @@ class ModelSpec(_Strict):
     backend_options: dict[str, Any] = Field(
         {}, description="backend-specific settings, e.g. base_url and api_key_env for an API"
     )
-    plan_window: Annotated[int, Field(ge=0)] | Literal["task"] = Field(
-        0,
+    plan_window: Annotated[int, Field(ge=0)] | Literal["task"] | None = Field(
+        None,
         description="hf_causal: examples whose requests are sorted, prefix-grouped and batched "
-        "together; 0 (default) plans per evaluation chunk of 64, 'task' across the whole task "
-        "(faster; float32 scores may move in their last digit against the default)",
+        "together; unset: 512 (progress still moves between windows), 'task': the whole task, "
+        "0: per evaluation chunk of 64 (slower; float32 scores may move in their last digit)",
     )
 
     _name = field_validator("name")(_check_name)
@@ -87,7 +87,7 @@ class ModelSpec(_Strict):
     @model_validator(mode="after")
     def _plan_window_served(self) -> ModelSpec:
         """plan_window is read by hf_causal alone: elsewhere it would be silently ignored."""
-        if self.plan_window != 0 and self.backend_name != "hf_causal":
+        if self.plan_window is not None and self.backend_name != "hf_causal":
             raise ValueError(
                 f"model {self.name!r}: plan_window applies to the hf_causal backend only, "
                 f"not {self.backend_name!r}; remove it from this model"

@@ -30,7 +30,7 @@ _file_hashes: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> 
 
 #: Model fields added after records were written, left out of the spec at their default so
 #: those records' spec hashes still hold (a set value changes results, and the hash).
-_LATER_MODEL_FIELDS = {"plan_window": 0}
+_LATER_MODEL_FIELDS = {"plan_window": None}
 
 
 def _model_json(model: ModelSpec) -> dict[str, Any]:
