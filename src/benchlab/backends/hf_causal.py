@@ -171,8 +171,8 @@ class HFCausalBackend(Backend):
     }
 
     #: Examples whose requests `evaluate` may hand over at once, so batches (and prefix groups)
-    #: are planned task-wide. 0 keeps evaluate's chunks: other batch shapes change float32 sums
-    #: in their last bits, and a run's predictions must stay byte-identical for its config.
+    #: are planned across them; 0 keeps evaluate's chunks. `from_spec` sets the model's window
+    #: (DEFAULT_PLAN_WINDOW unless its spec says otherwise).
     plan_window: int = 0
 
     def __init__(
