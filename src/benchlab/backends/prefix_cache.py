@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 from typing import Any
 
@@ -130,12 +131,58 @@ def prefix_states(model: Any, prefix: Sequence[int], device: Any) -> list[tuple[
 
 
 def expanded_cache(states: Sequence[tuple[Any, Any]], rows: int) -> Any:
-    """A fresh cache holding the prefix states for `rows` inputs (a view, copied on append)."""
+    """A fresh cache holding the prefix states for `rows` inputs, grown in place as it fills.
+
+    A plain dynamic cache concatenates each layer's whole keys and values at every decoding
+    step, so a batch behind GSM8K's eight exemplars copies them again for every new token; here
+    each step writes its token into spare room (doubled when full) and the model reads a view.
+    """
     from transformers import DynamicCache
 
-    return DynamicCache(
-        ddp_cache_data=[
-            (keys.expand(rows, *keys.shape[1:]), values.expand(rows, *values.shape[1:]))
-            for keys, values in states
-        ]
+    grown = DynamicCache()
+    grown.layers = [_growing_layer_class()() for _ in states]
+    for layer, (keys, values) in zip(grown.layers, states, strict=True):
+        layer.update(keys.expand(rows, *keys.shape[1:]), values.expand(rows, *values.shape[1:]))
+    return grown
+
+
+@cache
+def _growing_layer_class() -> type:
+    """transformers' dynamic cache layer, writing new states into spare room (defined once)."""
+    from transformers.cache_utils import DynamicLayer
+
+    class GrowingLayer(DynamicLayer):
+        """Keys and values are views of a buffer with spare room, doubled when it is full."""
+
+        _room: tuple[Any, Any] | None = None
+
+        def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any) -> Any:
+            """Append the new states in place; return every state so far (as views)."""
+            if not self.is_initialized:
+                self.lazy_initialization(key_states, value_states)
+            used = self.get_seq_length()
+            needed = used + key_states.shape[-2]
+            if self._room is None or needed > self._room[0].shape[-2]:
+                self._room = _more_room(self._room, key_states, value_states, used, needed)
+            self._room[0][..., used:needed, :] = key_states
+            self._room[1][..., used:needed, :] = value_states
+            self.keys = self._room[0][..., :needed, :]
+            self.values = self._room[1][..., :needed, :]
+            return self.keys, self.values
+
+    return GrowingLayer
+
+
+def _more_room(
+    room: tuple[Any, Any] | None, keys: Any, values: Any, used: int, needed: int
+) -> tuple[Any, Any]:
+    """Buffers for at least `needed` positions (twice what is used), holding the first `used`."""
+    length = max(needed, 2 * used, 64)
+    grown = (
+        keys.new_empty((*keys.shape[:-2], length, keys.shape[-1])),
+        values.new_empty((*values.shape[:-2], length, values.shape[-1])),
     )
+    if room is not None and used:
+        grown[0][..., :used, :] = room[0][..., :used, :]
+        grown[1][..., :used, :] = room[1][..., :used, :]
+    return grown
