@@ -161,15 +161,8 @@ class LoRA(Method):
 
         options: LoRAOptions = self.options  # type: ignore[assignment]
         if context.spec.model.kind == "vlm":
-            settings = VisionTraining(
-                TrainingPlan(options.epochs, options.learning_rate, options.batch_size),
-                r=options.r,
-                alpha=options.alpha,
-                dropout=options.dropout,
-                target_modules=options.target_modules,
-                max_length=options.max_length,
-                validation_fraction=options.validation_fraction,
-                quantization=options.quantization,
+            settings = VisionTraining.from_options(
+                TrainingPlan(options.epochs, options.learning_rate, options.batch_size), options
             )
             rows = pair_rows(context.task.training_pairs(context.train_examples()))
             return train_vision_model(context, loaded, rows, settings, target, "adapter")

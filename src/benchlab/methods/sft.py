@@ -327,17 +327,7 @@ class SFT(Method):
             warmup_ratio=options.warmup_ratio,
             gradient_accumulation_steps=options.gradient_accumulation_steps,
         )
-        settings = VisionTraining(
-            plan,
-            peft=options.peft,
-            r=options.r,
-            alpha=options.alpha,
-            dropout=options.dropout,
-            target_modules=options.target_modules,
-            max_length=options.max_length,
-            validation_fraction=options.validation_fraction,
-            quantization=options.quantization,
-        )
+        settings = VisionTraining.from_options(plan, options, peft=options.peft)
         return train_vision_model(context, loaded, rows, settings, target, artifact)
 
 

@@ -51,6 +51,21 @@ class VisionTraining:
     validation_fraction: float = 0.0
     quantization: str | None = None
 
+    @classmethod
+    def from_options(cls, plan: TrainingPlan, options: Any, peft: str = "lora") -> VisionTraining:
+        """The settings a LoRA or SFT mode's options name (same field names in both)."""
+        return cls(
+            plan,
+            peft=peft,  # type: ignore[arg-type]
+            r=options.r,
+            alpha=options.alpha,
+            dropout=options.dropout,
+            target_modules=options.target_modules,
+            max_length=options.max_length,
+            validation_fraction=options.validation_fraction,
+            quantization=options.quantization,
+        )
+
 
 def vision_collator(processor: Any) -> Any:
     """TRL's vision collator as training uses it: loss on the completion, nothing truncated."""
